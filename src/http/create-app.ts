@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Logger } from "pino";
+
+export interface AppOptions {
+  logger: Logger;
+  https?: { key: string; cert: string };
+  /** Readiness: resolves when the app can serve (database reachable, signing key loaded). */
+  ready: () => Promise<boolean>;
+}
+
+/**
+ * A Fastify app with what every listener shares, in pipeline order: request ids, body
+ * parsers, health endpoints, and the last-resort error and not-found handlers.
+ */
+export function createApp(options: AppOptions): FastifyInstance {
+  const fastifyOptions: FastifyServerOptions & { https?: { key: string; cert: string } } = {
+    loggerInstance: options.logger,
+    // Per-request log lines would cost more than the token endpoint itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Azure paths are case-insensitive; route parameters keep their case.
+    routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: true },
+    genReqId: () => randomUUID(),
+    bodyLimit: 4 * 1024 * 1024,
+    ...(options.https ? { https: options.https } : {}),
+  };
+  const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+
+  // 1. request context: every response names its request, as Azure's do.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-ms-request-id", request.id);
+    const clientRequestId =
+      request.headers["x-ms-client-request-id"] ?? request.headers["client-request-id"];
+    if (typeof clientRequestId === "string") reply.header("client-request-id", clientRequestId);
+  });
+
+  // 2. body parsers: OAuth forms arrive as application/x-www-form-urlencoded.
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string" },
+    (_request, body, done) => {
+      done(null, new URLSearchParams(body as string));
+    },
+  );
+
+  // 3. health
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) =>
+    (await options.ready().catch(() => false))
+      ? { status: "ready" }
+      : reply.code(503).send({ status: "not ready" }),
+  );
+
+  // 4. last resort: unknown errors become a 500 with a public message; the cause goes to the log.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error, requestId: request.id }, "request failed");
+      return reply.code(500).send({
+        error: {
+          code: "InternalServerError",
+          message: `An unexpected error occurred. Request id: ${request.id}`,
+        },
+      });
+    }
+    return reply
+      .code(status)
+      .send({ error: { code: error.code ?? "BadRequest", message: error.message } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: {
+        code: "NotFound",
+        message: `No route matches ${request.method} ${request.url.split("?")[0]}.`,
+      },
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,20 @@
+import { oauthErrors } from "./errors.js";
+import type { Tenant } from "./model.js";
+import type { DirectoryStore } from "./store.js";
+
+// Authority aliases that do not name a tenant; Keyless serves them from its first tenant.
+const ALIASES = new Set(["common", "organizations", "consumers", "adfs"]);
+
+/** Turns the tenant segment of a URL (id, domain or alias, any case) into a tenant. */
+export class TenantResolver {
+  constructor(private readonly store: DirectoryStore) {}
+
+  async resolve(segment: string): Promise<Tenant> {
+    const key = segment.toLowerCase();
+    const tenant = ALIASES.has(key)
+      ? (await this.store.listTenants())[0]
+      : await this.store.findTenant(key);
+    if (!tenant) throw oauthErrors.tenantNotFound(segment);
+    return tenant;
+  }
+}

@@ -1,0 +1,4 @@
+export { type Clock, systemClock, ManualClock, epochSeconds } from "./clock.js";
+export { SecretBox } from "./secret-box.js";
+export { DuplicateKeyError } from "./duplicate-key-error.js";
+export { loadMasterKey } from "./master-key.js";

@@ -1,0 +1,149 @@
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { pino, type Logger } from "pino";
+import type { Config } from "./config/index.js";
+import { seedDevEnvironment } from "./dev/seed-dev-environment.js";
+import { wellKnown } from "./dev/well-known.js";
+import { createApp } from "./http/index.js";
+import {
+  createIdentity,
+  registerIdentityRoutes,
+  registerManagedIdentityRoutes,
+  type Identity,
+} from "./identity/index.js";
+import { loadMasterKey, SecretBox, systemClock, type Clock } from "./kernel/index.js";
+import { openStorage, type Storage } from "./storage/index.js";
+import { ensureLocalCertificates } from "./tls/index.js";
+import { readFileSync } from "node:fs";
+
+export interface ServerDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** PostgreSQL schema, for tests that give each run its own. */
+  databaseSchema?: string;
+}
+
+export interface KeylessServer {
+  config: Config;
+  /** Every surface, over HTTPS. */
+  https: FastifyInstance;
+  /** Managed-identity endpoints only, over plain HTTP like Azure's. */
+  managedIdentity: FastifyInstance;
+  identity: Identity;
+  storage: Storage;
+  logger: Logger;
+  /** The CA clients must trust; undefined when a certificate was configured. */
+  caPath?: string;
+  /** Starts periodic work (signing-key refresh); `close` stops it. */
+  startBackgroundWork(): void;
+  close(): Promise<void>;
+}
+
+const KEY_RING_REFRESH_MS = 60_000;
+
+/** Secrets never reach the log, whichever field carries them. */
+const REDACT = [
+  "req.headers.authorization",
+  "req.headers['api-key']",
+  "req.headers['x-identity-header']",
+  "*.client_secret",
+  "*.client_assertion",
+  "*.password",
+  "*.access_token",
+];
+
+/** The composition root: builds Keyless from configuration without listening. */
+export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<KeylessServer> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? pino({ level: config.logLevel, redact: REDACT });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: join(config.dataDir, "keyless.db"),
+    schema: deps.databaseSchema,
+  });
+  try {
+    const dev = config.mode === "dev";
+    await refuseWellKnownSecretsInProduction(config, storage);
+    const secretBox = new SecretBox(
+      loadMasterKey(config.masterKey, join(config.dataDir, "master.key")),
+    );
+    const tls = await serverCertificate(config);
+
+    const identity = createIdentity(
+      {
+        ...config,
+        identityHeader: config.identityHeader ?? (dev ? wellKnown.identityHeader : undefined),
+        defaultManagedIdentity:
+          config.defaultManagedIdentity ?? (dev ? wellKnown.managedIdentity.clientId : undefined),
+      },
+      { directoryStore: storage.directory, signingKeyStore: storage.signingKeys, secretBox, clock },
+    );
+    if (dev && (await seedDevEnvironment(identity.directory, config.dataDir))) {
+      logger.info("created the dev environment");
+    }
+    await identity.keyRing.refresh();
+
+    const ready = async () => {
+      await storage.db.query("SELECT 1");
+      return identity.keyRing.signer() !== undefined;
+    };
+    const https = createApp({ logger, https: { key: tls.keyPem, cert: tls.certPem }, ready });
+    registerIdentityRoutes(https, identity, () => new Date(clock.now()));
+    const managedIdentity = createApp({ logger, ready });
+    registerManagedIdentityRoutes(managedIdentity, identity);
+
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      config,
+      https,
+      managedIdentity,
+      identity,
+      storage,
+      logger,
+      caPath: tls.caPath,
+      startBackgroundWork() {
+        timer ??= setInterval(() => {
+          identity.keyRing
+            .refresh()
+            .catch((error: unknown) => logger.error({ err: error }, "signing-key refresh failed"));
+        }, KEY_RING_REFRESH_MS);
+        timer.unref();
+      },
+      async close() {
+        if (timer) clearInterval(timer);
+        await Promise.all([https.close(), managedIdentity.close()]);
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+async function serverCertificate(
+  config: Config,
+): Promise<{ certPem: string; keyPem: string; caPath?: string }> {
+  if (config.tlsCertFile && config.tlsKeyFile) {
+    return {
+      certPem: readFileSync(config.tlsCertFile, "utf8"),
+      keyPem: readFileSync(config.tlsKeyFile, "utf8"),
+    };
+  }
+  const hostNames = [...config.hostNames];
+  if (config.publicUrl) hostNames.push(new URL(config.publicUrl).hostname);
+  return ensureLocalCertificates(config.dataDir, hostNames);
+}
+
+/** The dev environment's secrets are published; production must never trust them. */
+async function refuseWellKnownSecretsInProduction(config: Config, storage: Storage): Promise<void> {
+  if (config.mode !== "production") return;
+  if (config.identityHeader === wellKnown.identityHeader) {
+    throw new Error("production mode refuses the well-known dev KEYLESS_IDENTITY_HEADER");
+  }
+  if (await storage.directory.findTenant(wellKnown.tenant.id)) {
+    throw new Error(
+      "production mode refuses a database that holds the dev tenant: its secrets are public",
+    );
+  }
+}
