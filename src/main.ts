@@ -4,32 +4,17 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { loadConfig, type Config } from "./config/index.js";
 import { devEnvironment, type DevEnvironment } from "./dev/dev-environment.js";
-import { buildServer, type KeylessServer } from "./server.js";
+import type { KeylessServer } from "./server.js";
+import { startKeyless } from "./start.js";
 
 const ENVIRONMENT_FILE = "dev-environment.json";
 
 /** Listens on both listeners, prints where, and drains on SIGINT/SIGTERM. */
 async function start(config: Config): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
-  const server = await buildServer(config);
-  const httpsAddress = await server.https.listen({
-    host: config.httpsHost,
-    port: config.httpsPort,
-  });
-  const httpsPort = server.https.server.address();
-  const port = typeof httpsPort === "object" && httpsPort ? httpsPort.port : config.httpsPort;
-  server.identity.origins.setHttpsPort(port);
-  await server.managedIdentity.listen({ host: config.httpHost, port: config.httpPort });
-  const miAddress = server.managedIdentity.server.address();
-  const httpPort = typeof miAddress === "object" && miAddress ? miAddress.port : config.httpPort;
-  server.startBackgroundWork();
-
-  const httpsUrl = config.publicUrl ?? `https://localhost:${port}`;
-  const httpUrl = `http://${config.httpHost.includes(":") ? `[${config.httpHost}]` : config.httpHost}:${httpPort}`;
+  const { server, httpsUrl, httpUrl } = await startKeyless(config);
   const caPath = server.caPath ? resolve(server.caPath) : undefined;
-  const lines = [
-    `Keyless is listening on ${httpsUrl} (HTTPS, bound ${httpsAddress}) and ${httpUrl} (managed identity)`,
-  ];
+  const lines = [`Keyless is listening on ${httpsUrl} (HTTPS) and ${httpUrl} (managed identity)`];
   if (caPath) lines.push(`Trust its CA: export NODE_EXTRA_CA_CERTS=${caPath}`);
   if (config.mode === "dev") {
     const environment = devEnvironment({
