@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { loadConfig, type Config } from "./config/index.js";
-import { devEnvironment, type DevEnvironment } from "./dev/dev-environment.js";
+import { devEnvironment, type DevEnvironment } from "./dev/index.js";
 import type { KeylessServer } from "./server.js";
 import { startKeyless } from "./start.js";
 

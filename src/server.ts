@@ -2,8 +2,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config/index.js";
-import { seedDevEnvironment } from "./dev/seed-dev-environment.js";
-import { wellKnown } from "./dev/well-known.js";
+import { seedDevEnvironment, wellKnown } from "./dev/index.js";
 import { createApp } from "./http/index.js";
 import {
   createIdentity,

@@ -17,10 +17,14 @@ export const oauthErrors = {
       70003,
       `The app requested an unsupported grant type '${grantType}'.`,
     ),
-  tenantNotFound: (tenant: string) =>
+  /** Entra's token endpoints call an unknown tenant `invalid_request`, its discovery documents `invalid_tenant`. */
+  tenantNotFound: (
+    tenant: string,
+    error: "invalid_request" | "invalid_tenant" = "invalid_request",
+  ) =>
     new OAuthError(
       400,
-      "invalid_request",
+      error,
       90002,
       `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
     ),

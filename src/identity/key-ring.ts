@@ -31,9 +31,21 @@ export interface Signer {
 const SEAL_CONTEXT = "signing-key:";
 
 /**
+ * How long before the signing key retires a refresh already creates its successor, so a key
+ * is current at every instant although refreshes run only once a minute (server.ts).
+ */
+const RENEW_AHEAD_MS = 10 * 60_000;
+
+/**
+ * How long a scheduled successor is published before it signs. Every replica refreshes its
+ * ring more often than this, so each one knows the key before any token carries it.
+ */
+export const PUBLISH_AHEAD_MS = 3 * 60_000;
+
+/**
  * The token-signing keys, shared by every replica through the database (private halves
- * sealed with the master key). The newest key not yet retired signs; retired keys stay in
- * JWKS until every token they signed has expired.
+ * sealed with the master key). The newest key whose time has come and that is not yet retired
+ * signs; retired keys stay in JWKS until every token they signed has expired.
  */
 export class KeyRing {
   private keys: LoadedKey[] = [];
@@ -50,22 +62,28 @@ export class KeyRing {
   async refresh(): Promise<void> {
     const now = this.clock.now();
     await this.reload(now);
-    if (!this.keys.some((key) => isCurrent(key.record, now))) {
+    const renewAhead = Math.min(RENEW_AHEAD_MS, this.options.rotationMs / 2);
+    const current = this.keys.filter((key) => isCurrent(key.record, now));
+    if (current.length === 0) {
       await this.rotate();
+    } else if (!this.keys.some((key) => isCurrent(key.record, now + renewAhead))) {
+      // Published ahead, but never later than the current key retires: no instant without a signer.
+      const retiring = Math.max(...current.map((key) => key.record.retireAt));
+      await this.rotate(Math.min(now + Math.min(PUBLISH_AHEAD_MS, renewAhead / 2), retiring));
     }
     await this.store.deleteExpiredSigningKeys(now);
   }
 
-  /** Creates a new key that signs from now on. */
-  async rotate(): Promise<string> {
+  /** Creates a new key that signs from `activateAt` on (now, unless scheduled ahead). */
+  async rotate(activateAt: number = this.clock.now()): Promise<string> {
     const now = this.clock.now();
     const { privateKey, publicKey } = await generateRsaKeyPair();
     const jwk = publicKey.export({ format: "jwk" });
     const kid = await calculateJwkThumbprint({ kty: "RSA", n: jwk.n!, e: jwk.e! });
-    const retireAt = now + this.options.rotationMs;
+    const retireAt = activateAt + this.options.rotationMs;
     await this.store.insertSigningKey({
       kid,
-      createdAt: now,
+      activatesAt: activateAt,
       retireAt,
       expiresAt: retireAt + this.options.verifyWindowMs,
       publicJwk: JSON.stringify({
@@ -130,7 +148,7 @@ export class KeyRing {
 }
 
 function isCurrent(record: SigningKeyRecord, now: number): boolean {
-  return record.createdAt <= now && now < record.retireAt;
+  return record.activatesAt <= now && now < record.retireAt;
 }
 
 function generateRsaKeyPair(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {

@@ -91,7 +91,8 @@ export interface FederatedCredential {
 
 export interface SigningKeyRecord {
   kid: string;
-  createdAt: number;
+  /** From then on the key signs (a scheduled successor is published before it activates). */
+  activatesAt: number;
   /** From then on the key no longer signs. */
   retireAt: number;
   /** From then on the key leaves JWKS: every token it signed has expired. */

@@ -36,13 +36,19 @@ export function registerIdentityRoutes(
   const discovery =
     (version: 1 | 2) =>
     async (request: FastifyRequest<{ Params: TenantParams }>, reply: FastifyReply) => {
-      try {
-        const tenant = await identity.tenants.resolve(request.params.tenant);
-        const origin = identity.origins.fromHost(request.headers.host);
-        return openIdConfiguration(origin, request.params.tenant.toLowerCase(), tenant, version);
-      } catch (error) {
-        return sendOAuthError(request, reply, error, now());
-      }
+      const segment = request.params.tenant.toLowerCase();
+      const tenant = await identity.tenants.find(segment);
+      // Entra's discovery documents call an unknown tenant `invalid_tenant`, its token endpoints `invalid_request`.
+      if (!tenant)
+        return sendOAuthError(
+          request,
+          reply,
+          oauthErrors.tenantNotFound(request.params.tenant, "invalid_tenant"),
+          now(),
+        );
+      const origin = identity.origins.fromHost(request.headers.host);
+      // msal-node reads an `adfs` authority's document at /adfs/.well-known/…, and then speaks v2 to it.
+      return openIdConfiguration(origin, segment, tenant, segment === "adfs" ? 2 : version);
     };
   app.get("/:tenant/v2.0/.well-known/openid-configuration", discovery(2));
   app.get("/:tenant/.well-known/openid-configuration", discovery(1));

@@ -9,11 +9,14 @@ const ALIASES = new Set(["common", "organizations", "consumers", "adfs"]);
 export class TenantResolver {
   constructor(private readonly store: DirectoryStore) {}
 
-  async resolve(segment: string): Promise<Tenant> {
+  async find(segment: string): Promise<Tenant | undefined> {
     const key = segment.toLowerCase();
-    const tenant = ALIASES.has(key)
-      ? (await this.store.listTenants())[0]
-      : await this.store.findTenant(key);
+    return ALIASES.has(key) ? (await this.store.listTenants())[0] : this.store.findTenant(key);
+  }
+
+  /** As `find`, for the token endpoints: an unknown tenant is AADSTS90002 `invalid_request`. */
+  async resolve(segment: string): Promise<Tenant> {
+    const tenant = await this.find(segment);
     if (!tenant) throw oauthErrors.tenantNotFound(segment);
     return tenant;
   }

@@ -1,5 +1,9 @@
 import type { Clock } from "../kernel/index.js";
-import { clientCredentialKinds, type ClientCredentialDeps } from "./client-credentials/index.js";
+import {
+  clientCredentialKinds,
+  type ClientCredentialDeps,
+  type PresentedClientCredential,
+} from "./client-credentials/index.js";
 import type { Directory } from "./directory.js";
 import { oauthErrors } from "./errors.js";
 import type { FailureThrottle } from "./failure-throttle.js";
@@ -42,10 +46,7 @@ export class TokenEndpoint {
   async handle(request: TokenEndpointRequest): Promise<TokenResponseBody> {
     const params = withBasicCredentials(request.params, request.authorization);
     const tenant = await this.deps.tenants.resolve(request.tenantSegment);
-    const throttleKeys = [
-      `client:${tenant.id}:${(params.client_id ?? "").toLowerCase()}`,
-      `address:${request.clientAddress}`,
-    ];
+    const throttleKeys = throttleKeysFor(tenant, params, request.clientAddress);
     this.checkThrottle(throttleKeys);
     const origin = this.deps.origins.fromHost(request.host);
     let result: GrantResult;
@@ -102,14 +103,24 @@ export class TokenEndpoint {
     if (!servicePrincipal.accountEnabled)
       throw oauthErrors.applicationDisabled(application.appId, application.displayName);
 
+    if (params.client_secret !== undefined && params.client_assertion !== undefined) {
+      throw oauthErrors.malformedRequest(
+        "Only one client authentication method may be used in a request.",
+      );
+    }
     const assertion = readAssertion(params);
-    const presented = {
+    let tokenEndpoints: string[] | undefined;
+    const endpointsOf = () => this.tokenEndpoints(tenant, request.tenantSegment);
+    const presented: PresentedClientCredential = {
       clientId: application.appId,
       clientSecret: params.client_secret,
       assertion,
       rawAssertion: params.client_assertion,
       tenant,
-      tokenEndpoints: this.tokenEndpoints(tenant, request.tenantSegment),
+      // Only assertions name an audience; a secret need not pay for building every spelling.
+      get tokenEndpoints() {
+        return (tokenEndpoints ??= endpointsOf());
+      },
     };
     const kind = clientCredentialKinds.find((candidate) => candidate.presentedIn(presented));
     if (!kind) throw oauthErrors.missingClientCredential();
@@ -158,6 +169,11 @@ function withBasicCredentials(
     throw oauthErrors.malformedRequest(
       "The Authorization header is not valid Basic client authentication.",
     );
+  if (params.client_secret !== undefined || params.client_assertion !== undefined) {
+    throw oauthErrors.malformedRequest(
+      "Only one client authentication method may be used in a request.",
+    );
+  }
   const clientId = decodeURIComponent(decoded.slice(0, colon));
   if (params.client_id !== undefined && params.client_id !== clientId) {
     throw oauthErrors.malformedRequest(
@@ -171,10 +187,28 @@ function withBasicCredentials(
   };
 }
 
+/**
+ * What failed attempts count against: the address always; a password guess against the user,
+ * not the public client every user shares (one user's typos must not lock out the rest); any
+ * other request against its client id.
+ */
+function throttleKeysFor(
+  tenant: Tenant,
+  params: Record<string, string>,
+  address: string,
+): string[] {
+  const keys = [`address:${address}`];
+  if (params.username !== undefined)
+    keys.push(`user:${tenant.id}:${params.username.toLowerCase()}`);
+  else keys.push(`client:${tenant.id}:${(params.client_id ?? "").toLowerCase()}`);
+  return keys;
+}
+
+/** Wrong credentials, and unknown client ids (so they cannot be enumerated at speed). */
 function isAuthenticationFailure(error: unknown): boolean {
   return (
     error instanceof OAuthError &&
-    (error.error === "invalid_client" || error.error === "invalid_grant")
+    (error.error === "invalid_client" || error.error === "invalid_grant" || error.aadsts === 700016)
   );
 }
 

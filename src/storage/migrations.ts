@@ -37,7 +37,8 @@ export const migrations: Migration[] = [
       )`,
       `CREATE UNIQUE INDEX principals_upn ON principals (tenant_id, user_principal_name)`,
       `CREATE UNIQUE INDEX principals_app_id ON principals (tenant_id, app_id)`,
-      `CREATE UNIQUE INDEX principals_mi_resource ON principals (managed_identity_resource_id)`,
+      // ARM ids compare case-insensitively, so uniqueness does too.
+      `CREATE UNIQUE INDEX principals_mi_resource ON principals (LOWER(managed_identity_resource_id))`,
       `CREATE TABLE applications (
         app_id TEXT PRIMARY KEY,
         object_id TEXT NOT NULL UNIQUE,
@@ -88,7 +89,7 @@ export const migrations: Migration[] = [
       `CREATE INDEX group_members_member ON group_members (member_id)`,
       `CREATE TABLE signing_keys (
         kid TEXT PRIMARY KEY,
-        created_at BIGINT NOT NULL,
+        activates_at BIGINT NOT NULL,
         retire_at BIGINT NOT NULL,
         expires_at BIGINT NOT NULL,
         public_jwk TEXT NOT NULL,

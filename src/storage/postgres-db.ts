@@ -51,7 +51,14 @@ export class PostgresDb implements SqlDb {
   }
 
   async init(): Promise<void> {
-    if (this.schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+    if (!this.schema) return;
+    try {
+      await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+    } catch (error) {
+      // Replicas starting together: IF NOT EXISTS checks before inserting, so the one that
+      // loses the race gets a unique violation on pg_namespace. The schema exists either way.
+      if ((error as { code?: string }).code !== "23505") throw error;
+    }
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {

@@ -4,7 +4,7 @@ import type { Row, SqlDb } from "./sql-db.js";
 function toRecord(row: Row): SigningKeyRecord {
   return {
     kid: row.kid as string,
-    createdAt: Number(row.created_at),
+    activatesAt: Number(row.activates_at),
     retireAt: Number(row.retire_at),
     expiresAt: Number(row.expires_at),
     publicJwk: row.public_jwk as string,
@@ -17,15 +17,15 @@ export class SqlSigningKeyStore implements SigningKeyStore {
 
   async insertSigningKey(key: SigningKeyRecord): Promise<void> {
     await this.db.execute(
-      `INSERT INTO signing_keys (kid, created_at, retire_at, expires_at, public_jwk, private_sealed)
+      `INSERT INTO signing_keys (kid, activates_at, retire_at, expires_at, public_jwk, private_sealed)
        VALUES (?, ?, ?, ?, ?, ?)`,
-      [key.kid, key.createdAt, key.retireAt, key.expiresAt, key.publicJwk, key.privateSealed],
+      [key.kid, key.activatesAt, key.retireAt, key.expiresAt, key.publicJwk, key.privateSealed],
     );
   }
 
   async listSigningKeys(now: number): Promise<SigningKeyRecord[]> {
     const rows = await this.db.query(
-      "SELECT * FROM signing_keys WHERE expires_at > ? ORDER BY created_at DESC, kid",
+      "SELECT * FROM signing_keys WHERE expires_at > ? ORDER BY activates_at DESC, kid",
       [now],
     );
     return rows.map(toRecord);

@@ -22,7 +22,8 @@ export class SqliteDb implements SqlDb {
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    if (this.locked) await this.lock;
+    // `while`, not `if`: a transaction queued ahead of this statement may take the lock first.
+    while (this.locked) await this.lock;
     return this.run(
       (statement) =>
         statement.reader ? (statement.all(...params) as T[]) : (statement.run(...params), []),
@@ -31,7 +32,8 @@ export class SqliteDb implements SqlDb {
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    if (this.locked) await this.lock;
+    // `while`, not `if`: a transaction queued ahead of this statement may take the lock first.
+    while (this.locked) await this.lock;
     return this.run((statement) => statement.run(...params).changes, sql);
   }
 

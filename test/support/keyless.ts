@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { loadConfig, type Config } from "../../src/config/index.js";
-import { devEnvironment, type DevEnvironment } from "../../src/dev/dev-environment.js";
+import { devEnvironment, type DevEnvironment } from "../../src/dev/index.js";
 import type { ServerDeps } from "../../src/server.js";
 import { startKeyless, type RunningKeyless } from "../../src/start.js";
 
@@ -76,13 +76,12 @@ export interface KeylessProcess {
   httpsUrl: string;
   httpUrl: string;
   stdout: () => string;
-  env: DevEnvironment;
-  /** SIGTERM, then the exit code (SIGKILL after 10 s). */
+  /** SIGTERM, then the exit code (SIGKILL after 10 s); removes the data folder. */
   stop(): Promise<number | null>;
 }
 
 /** `node dist/main.js start` as a child process, on free ports. Needs `npm run build`. */
-export async function spawnKeyless(
+export async function spawnKeylessProcess(
   extraEnv: Record<string, string> = {},
   dataDir = testDataDir(),
 ): Promise<KeylessProcess> {
@@ -112,25 +111,39 @@ export async function spawnKeyless(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const env = JSON.parse(
-    readFileSync(join(dataDir, "dev-environment.json"), "utf8"),
-  ) as DevEnvironment;
   return {
     child,
     dataDir,
     httpsUrl: match[1]!,
     httpUrl: match[2]!,
     stdout: () => output,
-    env,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      const [code] = (await exited) as [number | null];
-      clearTimeout(timer);
+      if (child.exitCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
       rmSync(dataDir, { recursive: true, force: true });
-      return code;
+      return child.exitCode;
     },
   };
+}
+
+/** A dev-mode child process, with the dev environment it wrote. */
+export async function spawnKeyless(
+  extraEnv: Record<string, string> = {},
+  dataDir = testDataDir(),
+): Promise<KeylessProcess & { env: DevEnvironment }> {
+  const keyless = await spawnKeylessProcess(extraEnv, dataDir);
+  try {
+    const env = JSON.parse(
+      readFileSync(join(dataDir, "dev-environment.json"), "utf8"),
+    ) as DevEnvironment;
+    return { ...keyless, env };
+  } catch (error) {
+    await keyless.stop();
+    throw error;
+  }
 }

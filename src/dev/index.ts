@@ -1,0 +1,3 @@
+export { wellKnown } from "./well-known.js";
+export { seedDevEnvironment } from "./seed-dev-environment.js";
+export { devEnvironment, type DevEnvironment, type Listeners } from "./dev-environment.js";

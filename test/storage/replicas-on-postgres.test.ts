@@ -1,0 +1,169 @@
+/**
+ * Two Keyless replicas sharing one PostgreSQL schema and one master key: nothing correctness
+ * needs may live in only one process (STYLE rule 8). Both run in this process over real HTTPS;
+ * A issues tokens, B must accept them, follow A's key rotation and see A's directory changes.
+ *
+ * Replicas sit behind one address in production, and issuers name that address. Here each
+ * instance listens on its own port, so both get the same KEYLESS_PUBLIC_URL (A's listener)
+ * as the shared address: without it B refuses A's tokens as `wrong_issuer`.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { ClientSecretCredential } from "@azure/identity";
+import pg from "pg";
+import { ManualClock } from "../../src/kernel/index.js";
+import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+
+const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
+const RESOURCE = "https://cognitiveservices.azure.com";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "localhost", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The instance's own HTTPS listener (its `httpsUrl` is the shared public URL). */
+const directUrl = (instance: TestKeyless): string =>
+  `https://localhost:${instance.server.identity.origins.httpsPort}`;
+
+const kidOf = (token: string): string =>
+  (JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
+
+/** client_credentials over plain fetch: the SDK would answer from its cache. */
+async function requestToken(baseUrl: string, instance: TestKeyless): Promise<string> {
+  const { tenantId, servicePrincipal } = instance.env;
+  const response = await fetch(`${baseUrl}/${tenantId}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: servicePrincipal.appId,
+      client_secret: servicePrincipal.secret,
+      scope: `${RESOURCE}/.default`,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return body.access_token!;
+}
+
+async function jwksKids(baseUrl: string, tenantId: string): Promise<string[]> {
+  const response = await fetch(`${baseUrl}/${tenantId}/discovery/v2.0/keys`);
+  assert.equal(response.status, 200);
+  return ((await response.json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid);
+}
+
+describe("two replicas on one PostgreSQL schema", () => {
+  const schema = `kl_repl_${randomBytes(6).toString("hex")}`;
+  // Both replicas read one clock so the test can move time past B's reload throttle.
+  const clock = new ManualClock(Date.now());
+  let a: TestKeyless | undefined;
+  let b: TestKeyless | undefined;
+  let firstToken: string;
+
+  before(async () => {
+    const port = await freePort();
+    const shared = {
+      KEYLESS_DATABASE_URL: POSTGRES_URL,
+      KEYLESS_MASTER_KEY: randomBytes(32).toString("base64"),
+      KEYLESS_PUBLIC_URL: `https://localhost:${port}`,
+    };
+    // One after the other: only the first seeds the dev environment.
+    a = await startTestKeyless(
+      { ...shared, KEYLESS_HTTPS_PORT: String(port) },
+      { databaseSchema: schema, clock },
+    );
+    b = await startTestKeyless(shared, { databaseSchema: schema, clock });
+  });
+
+  after(async () => {
+    await b?.stop();
+    await a?.stop();
+    const client = new pg.Client(POSTGRES_URL);
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test("both see the same dev environment, seeded once", async () => {
+    const [storeA, storeB] = [a!, b!].map((instance) => instance.server.storage.directory);
+    const { tenantId, servicePrincipal, managedIdentity, user } = a!.env;
+
+    const tenant = await storeA!.findTenant(tenantId);
+    assert.ok(tenant);
+    assert.deepEqual(await storeB!.findTenant(tenantId), tenant);
+    const sp = await storeB!.findServicePrincipalByAppId(tenantId, servicePrincipal.appId);
+    assert.equal(sp?.id, servicePrincipal.objectId);
+    assert.deepEqual(await storeA!.findServicePrincipalByAppId(tenantId, sp!.appId), sp);
+    const secrets = await storeA!.listClientSecrets(servicePrincipal.appId);
+    assert.equal(secrets.length, 1, "a second seeding would have added a secret");
+    assert.deepEqual(await storeB!.listClientSecrets(servicePrincipal.appId), secrets);
+    const identity = await storeB!.findManagedIdentity({
+      by: "clientId",
+      value: managedIdentity.clientId,
+    });
+    assert.equal(identity?.id, managedIdentity.principalId);
+    assert.equal(
+      (await storeB!.findUserByName(tenantId, user.userPrincipalName))?.id,
+      user.objectId,
+    );
+    // B authenticates the service principal A created, with the secret only A saw in plaintext.
+    assert.ok(await requestToken(directUrl(b!), b!));
+  });
+
+  test("a token A issues is accepted by B", async () => {
+    const { tenantId, servicePrincipal } = a!.env;
+    const credential = new ClientSecretCredential(
+      tenantId,
+      servicePrincipal.appId,
+      servicePrincipal.secret,
+      { authorityHost: a!.httpsUrl, disableInstanceDiscovery: true },
+    );
+    firstToken = (await credential.getToken(`${RESOURCE}/.default`)).token;
+    assert.equal(kidOf(firstToken), a!.server.identity.keyRing.signer().kid);
+
+    const result = await b!.server.identity.verifier.verify(firstToken, { audiences: [RESOURCE] });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.ok && result.principal.id, servicePrincipal.objectId);
+  });
+
+  test("B's JWKS lists the key A signs with", async () => {
+    const kids = await jwksKids(directUrl(b!), b!.env.tenantId);
+    assert.ok(kids.includes(kidOf(firstToken)), `${kidOf(firstToken)} not in ${kids.join(", ")}`);
+  });
+
+  test("after A rotates, B verifies A's new token by reloading its ring", async () => {
+    clock.advance(2_000); // past B's once-a-second reload throttle
+    const newKid = await a!.server.identity.keyRing.rotate();
+    assert.notEqual(newKid, kidOf(firstToken));
+    const token = await requestToken(a!.httpsUrl, a!);
+    assert.equal(kidOf(token), newKid);
+    const kidsOfB = () => b!.server.identity.keyRing.jwks().keys.map((key) => key.kid);
+    assert.ok(!kidsOfB().includes(newKid), "B already knew the new key: nothing was shown");
+
+    const result = await b!.server.identity.verifier.verify(token, { audiences: [RESOURCE] });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.ok(kidsOfB().includes(newKid));
+    const kids = await jwksKids(directUrl(b!), b!.env.tenantId);
+    assert.ok(kids.includes(newKid) && kids.includes(kidOf(firstToken)), kids.join(", "));
+  });
+
+  test("disabling the service principal through A makes B refuse A's earlier token", async () => {
+    const { servicePrincipal } = a!.env;
+    assert.equal(
+      await a!.server.identity.directory.setAccountEnabled(servicePrincipal.objectId, false),
+      true,
+    );
+    const result = await b!.server.identity.verifier.verify(firstToken, { audiences: [RESOURCE] });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.reason, "principal_disabled");
+  });
+});
