@@ -164,7 +164,7 @@ export const oauthErrors = {
       429,
       "temporarily_unavailable",
       50053,
-      `Too many failed authentication attempts for this client or from this address. Try again in ${retryAfter} seconds.`,
+      `Too many failed authentication attempts for this client, user or address. Try again in ${retryAfter} seconds.`,
       retryAfter,
     ),
 };

@@ -48,7 +48,7 @@ function assertThrottled(response: Awaited<ReturnType<typeof postToken>>) {
     status: 429,
     error: "temporarily_unavailable",
     code: 50053,
-    text: "Too many failed authentication attempts for this client or from this address.",
+    text: "Too many failed authentication attempts for this client, user or address.",
   });
   const retryAfter = Number(response.headers["retry-after"]);
   assert.ok(
@@ -105,7 +105,7 @@ describe("per client id", () => {
     }
   });
 
-  test("wrong passwords count against the public client id", async () => {
+  test("wrong passwords count against the user, not the public client every user shares", async () => {
     const directory = keyless.server.identity.directory;
     const { application } = await directory.createApplication({
       tenantId: keyless.env.tenantId,
@@ -130,6 +130,34 @@ describe("per client id", () => {
       );
     }
     assertThrottled(await postToken(keyless, form, { remoteAddress: "10.2.0.4" }));
+
+    const other = await directory.createUser({
+      tenantId: keyless.env.tenantId,
+      userPrincipalName: "not-locked-out@keyless.test",
+      displayName: "Not Locked Out",
+      password: "Another-Passw0rd!",
+    });
+    assertTokenIssued(
+      await postToken(
+        keyless,
+        { ...form, username: other.userPrincipalName, password: "Another-Passw0rd!" },
+        { remoteAddress: "10.2.0.5" },
+      ),
+    );
+  });
+
+  test("unknown client ids count, so they cannot be enumerated at speed", async () => {
+    for (let i = 0; i < 3; i++) {
+      assertOAuthError(
+        await postToken(
+          keyless,
+          secretForm(keyless, { client_id: `00000000-0000-4000-8000-00000000000${i}` }),
+          { remoteAddress: "10.6.0.1" },
+        ),
+        { status: 400, error: "unauthorized_client", code: 700016 },
+      );
+    }
+    assertThrottled(await postToken(keyless, secretForm(keyless), { remoteAddress: "10.6.0.1" }));
   });
 
   test("errors that are not failed authentications do not count", async () => {
