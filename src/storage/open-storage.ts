@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DirectoryStore, SigningKeyStore } from "../identity/index.js";
+import { CachedDirectoryStore } from "./cached-directory-store.js";
 import { migrate } from "./migrations.js";
 import { PostgresDb } from "./postgres-db.js";
 import { SqlDirectoryStore } from "./sql-directory-store.js";
@@ -34,7 +35,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   }
   return {
     db,
-    directory: new SqlDirectoryStore(db),
+    directory: new CachedDirectoryStore(new SqlDirectoryStore(db)),
     signingKeys: new SqlSigningKeyStore(db),
     close: () => db.close(),
   };
