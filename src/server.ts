@@ -2,7 +2,13 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config/index.js";
-import { seedDevEnvironment, wellKnown } from "./dev/index.js";
+import { AuthzIndex, AuthzSync } from "./authz/index.js";
+import {
+  createControlPlane,
+  rbacAccessChecker,
+  registerControlPlaneRoutes,
+} from "./control-plane/index.js";
+import { seedDevControlPlane, seedDevEnvironment, wellKnown } from "./dev/index.js";
 import { createApp } from "./http/index.js";
 import {
   createIdentity,
@@ -11,7 +17,7 @@ import {
   type Identity,
 } from "./identity/index.js";
 import { loadMasterKey, SecretBox, systemClock, type Clock } from "./kernel/index.js";
-import { openStorage, type Storage } from "./storage/index.js";
+import { ChangePoller, openStorage, type Storage } from "./storage/index.js";
 import { ensureLocalCertificates } from "./tls/index.js";
 import { readFileSync } from "node:fs";
 
@@ -80,7 +86,37 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     if (dev && (await seedDevEnvironment(identity.directory, config.dataDir))) {
       logger.info("created the dev environment");
     }
+    if (dev) await seedDevControlPlane(storage.resources, storage.authz, clock.now());
     await identity.keyRing.refresh();
+
+    // Authorization facts live in memory on every replica; the change feed keeps them current.
+    const authzIndex = new AuthzIndex();
+    const authzSync = new AuthzSync(authzIndex, storage.authz);
+    const changes = new ChangePoller({
+      feed: storage.changes,
+      after: await authzSync.load(storage.changes),
+      onChanges: (batch) => authzSync.apply(batch),
+      log: logger,
+    });
+    const groupsOf = (principalId: string) => identity.directory.transitiveGroups(principalId);
+    const controlPlane = createControlPlane(
+      { verifier: identity.verifier, ownOrigins: () => identity.origins.all() },
+      {
+        resources: storage.resources,
+        access: rbacAccessChecker(authzIndex, groupsOf),
+        rbac: { index: authzIndex, store: storage.authz, groupsOf },
+        principals: {
+          get: async (id) => {
+            const principal = await storage.directory.getPrincipal(id);
+            return (
+              principal && { id: principal.id, kind: principal.kind, tenantId: principal.tenantId }
+            );
+          },
+        },
+        tenants: { get: (id) => storage.directory.findTenant(id) },
+        clock,
+      },
+    );
 
     const ready = async () => {
       await storage.db.query("SELECT 1");
@@ -88,6 +124,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     };
     const https = createApp({ logger, https: { key: tls.keyPem, cert: tls.certPem }, ready });
     registerIdentityRoutes(https, identity, () => new Date(clock.now()));
+    registerControlPlaneRoutes(https, controlPlane, (host) => identity.origins.fromHost(host));
     const managedIdentity = createApp({ logger, ready });
     registerManagedIdentityRoutes(managedIdentity, identity);
 
@@ -101,6 +138,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       logger,
       caPath: tls.caPath,
       startBackgroundWork() {
+        changes.start();
         timer ??= setInterval(() => {
           identity.keyRing
             .refresh()
@@ -110,6 +148,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       },
       async close() {
         if (timer) clearInterval(timer);
+        await changes.stop();
         await Promise.all([https.close(), managedIdentity.close()]);
         await storage.close();
       },

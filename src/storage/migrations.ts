@@ -1,10 +1,12 @@
-import type { SqlDb } from "./sql-db.js";
+import type { Dialect, SqlDb } from "./sql-db.js";
+
+/** A statement valid in both SQLite and PostgreSQL, or one per dialect where they differ. */
+type Statement = string | Record<Dialect, string>;
 
 interface Migration {
   version: number;
   name: string;
-  /** Statements valid in both SQLite and PostgreSQL. */
-  statements: string[];
+  statements: Statement[];
 }
 
 /** Append only: a migration that has shipped is never edited. */
@@ -97,6 +99,81 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "role definitions, role assignments and the change feed",
+    statements: [
+      // Custom roles only: built-in roles ship with Keyless. JSON columns hold arrays.
+      `CREATE TABLE role_definitions (
+        id TEXT PRIMARY KEY,
+        role_name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        type TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        assignable_scopes TEXT NOT NULL,
+        created_on BIGINT,
+        updated_on BIGINT,
+        created_by TEXT,
+        updated_by TEXT
+      )`,
+      // No foreign keys: roles may be built in, principals may live in an external tenant.
+      `CREATE TABLE role_assignments (
+        name TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        role_definition_id TEXT NOT NULL,
+        principal_id TEXT NOT NULL,
+        principal_type TEXT NOT NULL,
+        description TEXT,
+        condition TEXT,
+        condition_version TEXT,
+        created_on BIGINT NOT NULL,
+        updated_on BIGINT NOT NULL,
+        created_by TEXT,
+        updated_by TEXT
+      )`,
+      // INVARIANT: one assignment per principal, role and scope, whichever replica writes it.
+      `CREATE UNIQUE INDEX role_assignments_identity
+        ON role_assignments (principal_id, role_definition_id, scope)`,
+      {
+        sqlite: `CREATE TABLE changes (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          entity TEXT NOT NULL,
+          key TEXT NOT NULL,
+          at BIGINT NOT NULL
+        )`,
+        postgres: `CREATE TABLE changes (
+          seq BIGSERIAL PRIMARY KEY,
+          entity TEXT NOT NULL,
+          key TEXT NOT NULL,
+          at BIGINT NOT NULL
+        )`,
+      },
+    ],
+  },
+  {
+    version: 3,
+    name: "ARM resources",
+    statements: [
+      // Documents keyed by the lowercased ARM id; `id` keeps the casing the creator used.
+      `CREATE TABLE arm_resources (
+        id_key TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        type_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        parent_id TEXT NOT NULL,
+        parent_key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        created_by TEXT,
+        updated_by TEXT
+      )`,
+      `CREATE INDEX arm_resources_children ON arm_resources (parent_key, type_key)`,
+      `CREATE INDEX arm_resources_type ON arm_resources (type_key)`,
+    ],
+  },
 ];
 
 const LOCK_ID = 7_265_734; // any constant: serialises migrations across replicas
@@ -115,7 +192,8 @@ export async function migrate(db: SqlDb): Promise<number[]> {
     const newlyApplied: number[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
-      for (const statement of migration.statements) await tx.execute(statement);
+      for (const statement of migration.statements)
+        await tx.execute(typeof statement === "string" ? statement : statement[tx.dialect]);
       await tx.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
         [migration.version, migration.name, Date.now()],

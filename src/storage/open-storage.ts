@@ -1,9 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { AuthzStore, ChangeFeed } from "../authz/index.js";
+import type { ArmResourceStore } from "../control-plane/index.js";
 import type { DirectoryStore, SigningKeyStore } from "../identity/index.js";
+import { type Clock, systemClock } from "../kernel/index.js";
 import { CachedDirectoryStore } from "./cached-directory-store.js";
 import { migrate } from "./migrations.js";
 import { PostgresDb } from "./postgres-db.js";
+import { SqlArmResourceStore } from "./sql-arm-resource-store.js";
+import { SqlAuthzStore } from "./sql-authz-store.js";
+import { SqlChangeFeed } from "./sql-change-feed.js";
 import { SqlDirectoryStore } from "./sql-directory-store.js";
 import type { SqlDb } from "./sql-db.js";
 import { SqlSigningKeyStore } from "./sql-signing-key-store.js";
@@ -13,6 +19,12 @@ export interface Storage {
   readonly db: SqlDb;
   readonly directory: DirectoryStore;
   readonly signingKeys: SigningKeyStore;
+  /** Custom roles and role assignments. */
+  readonly authz: AuthzStore;
+  /** What changed in authorization facts, for every replica's index. */
+  readonly changes: ChangeFeed;
+  /** Subscriptions, resource groups, accounts, deployments: ARM resources as documents. */
+  readonly resources: ArmResourceStore;
   close(): Promise<void>;
 }
 
@@ -22,6 +34,8 @@ export interface StorageOptions {
   sqlitePath?: string;
   /** PostgreSQL schema to use (created if missing); tests give each run its own. */
   schema?: string;
+  /** Stamps change rows (`at`); informational, ordering comes from their seq. */
+  clock?: Clock;
 }
 
 /** Opens the configured database and brings its schema up to date. */
@@ -33,10 +47,14 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await db.close();
     throw error;
   }
+  const clock = options.clock ?? systemClock;
   return {
     db,
-    directory: new CachedDirectoryStore(new SqlDirectoryStore(db)),
+    directory: new CachedDirectoryStore(new SqlDirectoryStore(db, clock)),
     signingKeys: new SqlSigningKeyStore(db),
+    authz: new SqlAuthzStore(db, clock),
+    changes: new SqlChangeFeed(db),
+    resources: new SqlArmResourceStore(db),
     close: () => db.close(),
   };
 }

@@ -10,6 +10,8 @@ import type {
   Tenant,
   User,
 } from "../identity/index.js";
+import { type Clock, systemClock } from "../kernel/index.js";
+import { appendChange, lockChangeFeed } from "./sql-change-feed.js";
 import type { Row, SqlDb } from "./sql-db.js";
 
 const str = (value: unknown): string => value as string;
@@ -117,11 +119,18 @@ const managedIdentityColumn: Record<ManagedIdentitySelector["by"], string> = {
   resourceId: "LOWER(managed_identity_resource_id)",
 };
 
+/**
+ * Writes that change authorization facts (group membership, an account switched on or off)
+ * append a change row in the same transaction, so every replica's index hears of them.
+ */
 export class SqlDirectoryStore implements DirectoryStore {
-  constructor(private readonly db: SqlDb) {}
+  constructor(
+    private readonly db: SqlDb,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   transaction<T>(work: (store: DirectoryStore) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(new SqlDirectoryStore(tx)));
+    return this.db.transaction((tx) => work(new SqlDirectoryStore(tx, this.clock)));
   }
 
   async insertTenant(tenant: Tenant): Promise<void> {
@@ -210,12 +219,18 @@ export class SqlDirectoryStore implements DirectoryStore {
     return rows[0] && (toPrincipal(rows[0]) as ServicePrincipal);
   }
 
-  async setAccountEnabled(id: string, enabled: boolean): Promise<boolean> {
-    const changed = await this.db.execute(
-      "UPDATE principals SET account_enabled = ? WHERE id = ?",
-      [enabled ? 1 : 0, id.toLowerCase()],
-    );
-    return changed === 1;
+  setAccountEnabled(id: string, enabled: boolean): Promise<boolean> {
+    const key = id.toLowerCase();
+    return this.db.transaction(async (tx) => {
+      await lockChangeFeed(tx);
+      const changed = await tx.execute("UPDATE principals SET account_enabled = ? WHERE id = ?", [
+        enabled ? 1 : 0,
+        key,
+      ]);
+      if (changed !== 1) return false;
+      await appendChange(tx, "principal", key, this.clock.now());
+      return true;
+    });
   }
 
   async insertApplication(application: Application): Promise<void> {
@@ -328,11 +343,16 @@ export class SqlDirectoryStore implements DirectoryStore {
     return rows.map(toFederatedCredential);
   }
 
-  async addGroupMember(groupId: string, memberId: string): Promise<void> {
-    await this.db.execute("INSERT INTO group_members (group_id, member_id) VALUES (?, ?)", [
-      groupId.toLowerCase(),
-      memberId.toLowerCase(),
-    ]);
+  addGroupMember(groupId: string, memberId: string): Promise<void> {
+    const member = memberId.toLowerCase();
+    return this.db.transaction(async (tx) => {
+      await lockChangeFeed(tx);
+      await tx.execute("INSERT INTO group_members (group_id, member_id) VALUES (?, ?)", [
+        groupId.toLowerCase(),
+        member,
+      ]);
+      await appendChange(tx, "groupMember", member, this.clock.now());
+    });
   }
 
   async listDirectGroups(memberId: string): Promise<string[]> {

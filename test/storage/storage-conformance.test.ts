@@ -1,15 +1,11 @@
 /**
  * The storage conformance suite (STYLE rule 8): one set of behaviour tests, written against the
- * `Storage` that `openStorage()` returns, run against SQLite and against PostgreSQL. PostgreSQL
- * is not optional: when it is unreachable the PostgreSQL half fails, it is never skipped.
+ * `Storage` that `openStorage()` returns, run against SQLite and against PostgreSQL (see
+ * backends.ts). RBAC storage and the change feed have their own file beside this one.
  */
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
 import type {
   Application,
   ClientCertificate,
@@ -25,50 +21,10 @@ import { Directory } from "../../src/identity/directory.js";
 import { DuplicateKeyError, ManualClock } from "../../src/kernel/index.js";
 import { openStorage, type Storage, type StorageOptions } from "../../src/storage/index.js";
 import { migrate, migrations } from "../../src/storage/migrations.js";
+import { backends } from "./backends.js";
 
-const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 const NOW = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
-
-interface Backend {
-  name: string;
-  /** Options for a new, empty database. */
-  freshOptions(): StorageOptions;
-  /** Removes the database `freshOptions` described. */
-  discard(options: StorageOptions): Promise<void>;
-  /** SQLite runs every statement on one connection: statements outside a transaction wait for it. */
-  oneConnection: boolean;
-}
-
-const sqliteDir = mkdtempSync(join(tmpdir(), "keyless-conformance-"));
-after(() => rmSync(sqliteDir, { recursive: true, force: true }));
-
-const sqlite: Backend = {
-  name: "SQLite",
-  freshOptions: () => ({ sqlitePath: join(sqliteDir, `${randomBytes(6).toString("hex")}.db`) }),
-  discard: async (options) => {
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(options.sqlitePath + suffix, { force: true });
-  },
-  oneConnection: true,
-};
-
-const postgres: Backend = {
-  name: "PostgreSQL",
-  freshOptions: () => ({
-    databaseUrl: POSTGRES_URL,
-    schema: `kl_conf_${randomBytes(6).toString("hex")}`,
-  }),
-  discard: async (options) => {
-    const client = new pg.Client(POSTGRES_URL);
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS ${options.schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  },
-  oneConnection: false,
-};
 
 const hex = () => randomBytes(4).toString("hex");
 
@@ -149,7 +105,7 @@ const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<boolean> 
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
   ]);
 
-for (const backend of [sqlite, postgres]) {
+for (const backend of backends) {
   describe(`storage conformance on ${backend.name}`, () => {
     let options: StorageOptions;
     let storage: Storage;

@@ -1,0 +1,70 @@
+import type { ArmAuthenticator, ArmCaller } from "./arm-caller.js";
+import type { ArmContext, ArmPermission, ArmResult } from "./arm-operation.js";
+import type { ArmRouter, RouteMatch } from "./arm-router.js";
+import { normalizeArmPath } from "./arm-router.js";
+import { armErrors } from "./errors.js";
+
+export interface ArmHttpRequest {
+  method: string;
+  url: string;
+  query: Record<string, string>;
+  authorization?: string;
+  body: unknown;
+  origin: string;
+}
+
+/** Decides whether a caller holds a permission (authz `decide` with the caller's groups). */
+export interface AccessChecker {
+  allowed(caller: ArmCaller, permission: ArmPermission): Promise<boolean>;
+}
+
+/** Every control-plane request, in this order: route, api-version, caller, permission, handler. */
+export class ArmPipeline<Deps> {
+  constructor(
+    private readonly router: ArmRouter<Deps>,
+    private readonly authenticator: ArmAuthenticator,
+    private readonly access: AccessChecker,
+    private readonly deps: Deps,
+  ) {}
+
+  async handle(request: ArmHttpRequest): Promise<ArmResult> {
+    const match = this.route(request);
+    this.checkApiVersion(match, request.query["api-version"]);
+    const caller = await this.authenticator.authenticate(request.authorization);
+    const context: ArmContext = {
+      caller,
+      params: match.params,
+      query: request.query,
+      body: request.body,
+      origin: request.origin,
+    };
+    await this.authorize(caller, match.operation.permission(context, this.deps));
+    return match.operation.handle(context, this.deps);
+  }
+
+  private route(request: ArmHttpRequest): RouteMatch<Deps> {
+    const path = normalizeArmPath(request.url);
+    const match = this.router.match(request.method, path);
+    if (!match) throw armErrors.unknownRoute(request.method, path);
+    return match;
+  }
+
+  private checkApiVersion(match: RouteMatch<Deps>, apiVersion: string | undefined): void {
+    if (!apiVersion) throw armErrors.missingApiVersion();
+    const { apiVersions, resourceType } = match.operation;
+    if (!apiVersions.includes(apiVersion))
+      throw armErrors.unsupportedApiVersion(apiVersion, resourceType, apiVersions);
+  }
+
+  private async authorize(caller: ArmCaller, permission: ArmPermission | undefined): Promise<void> {
+    if (!permission) return;
+    if (!(await this.access.allowed(caller, permission))) {
+      throw armErrors.authorizationFailed(
+        caller.clientName,
+        caller.objectId,
+        permission.action,
+        permission.scope,
+      );
+    }
+  }
+}

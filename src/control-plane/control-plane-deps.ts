@@ -1,0 +1,35 @@
+import type { AuthzIndex, AuthzStore } from "../authz/index.js";
+import type { Clock } from "../kernel/index.js";
+import type { ArmCaller } from "./arm-caller.js";
+import type { AccessChecker } from "./arm-pipeline.js";
+import type { ArmResourceStore } from "./store.js";
+
+/** What the resource providers' handlers work with. */
+export interface ControlPlaneDeps {
+  resources: ArmResourceStore;
+  access: AccessChecker & {
+    /** Whether the caller holds any role assignment at, above or below `scope` (what makes a subscription visible). */
+    hasAnyAccessWithin(caller: ArmCaller, scope: string): Promise<boolean>;
+  };
+  rbac: {
+    /** The authorization facts as this replica knows them (the change feed keeps them current). */
+    index: AuthzIndex;
+    /** Where RBAC writes go; every replica's index learns of them through the change feed. */
+    store: AuthzStore;
+    /** Every group the principal belongs to, transitively. */
+    groupsOf(principalId: string): Promise<string[]>;
+  };
+  principals: {
+    get(
+      id: string,
+    ): Promise<
+      { id: string; kind: string; tenantId: string; servicePrincipalType?: string } | undefined
+    >;
+  };
+  tenants: {
+    get(
+      id: string,
+    ): Promise<{ id: string; displayName: string; defaultDomain: string } | undefined>;
+  };
+  clock: Clock;
+}

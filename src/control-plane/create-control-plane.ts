@@ -1,0 +1,28 @@
+import type { AccessTokenVerifier } from "../identity/index.js";
+import { armAuthenticator } from "./arm-caller.js";
+import type { ArmOperation } from "./arm-operation.js";
+import { ArmPipeline } from "./arm-pipeline.js";
+import { ArmRouter } from "./arm-router.js";
+import type { ControlPlaneDeps } from "./control-plane-deps.js";
+import { microsoftAuthorization } from "./providers/microsoft-authorization/index.js";
+import { microsoftResources } from "./providers/microsoft-resources.js";
+
+/** The resource providers Keyless serves; adding one is a file and a line here. */
+const providers: ArmOperation<ControlPlaneDeps>[][] = [microsoftResources, microsoftAuthorization];
+
+export interface ControlPlaneSettings {
+  verifier: AccessTokenVerifier;
+  /** Keyless's own origins: ARM clients given `endpoint` ask for tokens with this audience. */
+  ownOrigins: () => string[];
+}
+
+/** The ARM front end, wired: routes every request through the pipeline. */
+export function createControlPlane(
+  settings: ControlPlaneSettings,
+  deps: ControlPlaneDeps,
+): ArmPipeline<ControlPlaneDeps> {
+  const authenticator = armAuthenticator(settings.verifier, settings.ownOrigins, () =>
+    Math.floor(deps.clock.now() / 1000),
+  );
+  return new ArmPipeline(new ArmRouter(providers.flat()), authenticator, deps.access, deps);
+}
