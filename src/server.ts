@@ -86,7 +86,16 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     if (dev && (await seedDevEnvironment(identity.directory, config.dataDir))) {
       logger.info("created the dev environment");
     }
-    if (dev) await seedDevControlPlane(storage.resources, storage.authz, clock.now());
+    if (dev) {
+      await seedDevControlPlane({
+        resources: storage.resources,
+        authz: storage.authz,
+        accountKeys: storage.accountKeys,
+        box: secretBox,
+        directory: identity.directory,
+        now: clock.now(),
+      });
+    }
     await identity.keyRing.refresh();
 
     // Authorization facts live in memory on every replica; the change feed keeps them current.
@@ -112,6 +121,13 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
               principal && { id: principal.id, kind: principal.kind, tenantId: principal.tenantId }
             );
           },
+        },
+        cognitiveServices: {
+          keys: storage.accountKeys,
+          box: secretBox,
+          createSystemIdentity: async (input) => ({
+            principalId: (await identity.directory.createSystemAssignedIdentity(input)).id,
+          }),
         },
         tenants: { get: (id) => storage.directory.findTenant(id) },
         clock,

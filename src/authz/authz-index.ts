@@ -1,10 +1,17 @@
 /**
- * The authorization facts in memory: role assignments by scope and principal, roles by id. It is
- * what `decide` reads on every request, so it is shaped for that read (two Map lookups), and
- * it is updated in place when assignments or roles change (change notifications feed it).
+ * The authorization facts in memory: role assignments by principal and scope, roles by id. It is
+ * what `decide` reads on every request, so it is shaped for that read, and it is updated in
+ * place when assignments or roles change (change notifications feed it).
  *
- * Memory: scope, principal and role id strings are interned (every assignment at one scope
- * shares one scope string), and stored assignments are frozen copies with those shared strings.
+ * Why principal first (principal → scope → assignments) rather than scope first: `decide`
+ * reads every (ancestor scope × principal and groups) pair. Keyed by principal, each principal
+ * costs one probe of the big table, then probes of its own small one, which stay in cache for
+ * the other ancestors; keyed by scope, each pair probed a large per-scope table at a random
+ * place. Measured with bench/authz at 10k+ assignments, the principal-first layout halved the
+ * cost. Listing by scope (`assignmentsForScope`) has its own table, off the request path.
+ *
+ * Memory: scope and principal strings are interned (every assignment at one scope shares one
+ * scope string), and stored assignments are frozen copies with those shared strings.
  */
 import { builtInRoles } from "./builtin-roles.js";
 import { compileRole } from "./compiled-role.js";
@@ -13,27 +20,38 @@ import { internScope, normalizeScope } from "./scopes.js";
 
 const NONE: readonly RoleAssignment[] = Object.freeze([]);
 
-interface ScopeEntry {
-  /** The interned scope string. */
+/** One principal's assignments made at one scope. INVARIANT: never empty while listed. */
+interface ScopeGroup {
   readonly scope: string;
-  /** INVARIANT: no empty arrays; a principal with no assignment here has no key. */
-  readonly byPrincipal: Map<string, RoleAssignment[]>;
+  readonly assignments: RoleAssignment[];
 }
 
 interface PrincipalEntry {
   /** The interned principal id. */
   readonly id: string;
-  readonly assignments: RoleAssignment[];
+  readonly groups: ScopeGroup[];
+  /**
+   * Most principals hold assignments at a handful of scopes, and comparing a handful of interned
+   * scope strings beats a Map probe. Past SMALL scopes a Map keeps the lookup O(1).
+   */
+  byScope?: Map<string, ScopeGroup>;
 }
+
+const SMALL = 8;
 
 function removeFrom<T>(list: T[], item: T): void {
   const at = list.indexOf(item);
   if (at >= 0) list.splice(at, 1);
 }
 
+/** A flat copy of a short string: map keys that are flat compare fastest. */
+const flat = (value: string): string => JSON.parse(JSON.stringify(value)) as string;
+
 export class AuthzIndex implements AuthzFacts {
-  private readonly scopes = new Map<string, ScopeEntry>();
+  /** INVARIANT: a principal with no assignment has no entry. */
   private readonly principals = new Map<string, PrincipalEntry>();
+  /** Scope → assignments made exactly there (for listings). INVARIANT: no empty sets. */
+  private readonly scopes = new Map<string, Set<RoleAssignment>>();
   private readonly assignmentsByName = new Map<string, RoleAssignment>();
   private readonly roles = new Map<string, RoleDefinition>();
 
@@ -45,7 +63,14 @@ export class AuthzIndex implements AuthzFacts {
   // ── AuthzFacts: the reads `decide` makes ──
 
   assignmentsAt(scope: string, principalId: string): readonly RoleAssignment[] {
-    return this.scopes.get(scope)?.byPrincipal.get(principalId) ?? NONE;
+    const entry = this.principals.get(principalId);
+    if (!entry) return NONE;
+    if (entry.byScope) return entry.byScope.get(scope)?.assignments ?? NONE;
+    const groups = entry.groups;
+    for (let i = 0; i < groups.length; i++) {
+      if (groups[i]!.scope === scope) return groups[i]!.assignments;
+    }
+    return NONE;
   }
 
   roleDefinition(id: string): RoleDefinition | undefined {
@@ -84,25 +109,23 @@ export class AuthzIndex implements AuthzFacts {
    * normalised and its ids lowercased; it is returned. Throws `InvalidScopeError`.
    */
   putAssignment(assignment: RoleAssignment): RoleAssignment {
-    const normalizedScope = normalizeScope(assignment.scope); // throws before anything changes
+    const scope = internScope(normalizeScope(assignment.scope)); // throws before any change
     const name = assignment.name.toLowerCase();
-    // Remove first: the old one may leave the scope or principal entry empty, which drops it.
     this.removeAssignment(name);
-    const scope = this.scopeEntry(internScope(normalizedScope));
     const principal = this.principalEntry(assignment.principalId.toLowerCase());
     const roleId = assignment.roleDefinitionId.toLowerCase();
     const stored: RoleAssignment = Object.freeze({
       ...assignment,
       name,
-      scope: scope.scope,
+      scope,
       principalId: principal.id,
       roleDefinitionId: this.roles.get(roleId)?.id ?? roleId,
     });
-    this.assignmentsByName.set(stored.name, stored);
-    principal.assignments.push(stored);
-    const atScope = scope.byPrincipal.get(principal.id);
-    if (atScope) atScope.push(stored);
-    else scope.byPrincipal.set(principal.id, [stored]);
+    this.assignmentsByName.set(name, stored);
+    this.groupAt(principal, scope).assignments.push(stored);
+    const listed = this.scopes.get(scope);
+    if (listed) listed.add(stored);
+    else this.scopes.set(scope, new Set([stored]));
     return stored;
   }
 
@@ -114,17 +137,18 @@ export class AuthzIndex implements AuthzFacts {
     this.assignmentsByName.delete(key);
 
     const principal = this.principals.get(existing.principalId);
-    if (principal) {
-      removeFrom(principal.assignments, existing);
-      if (principal.assignments.length === 0) this.principals.delete(existing.principalId);
+    const group = principal?.groups.find((candidate) => candidate.scope === existing.scope);
+    if (principal && group) {
+      removeFrom(group.assignments, existing);
+      if (group.assignments.length === 0) {
+        removeFrom(principal.groups, group);
+        principal.byScope?.delete(group.scope);
+      }
+      if (principal.groups.length === 0) this.principals.delete(existing.principalId);
     }
-    const scope = this.scopes.get(existing.scope);
-    const atScope = scope?.byPrincipal.get(existing.principalId);
-    if (scope && atScope) {
-      removeFrom(atScope, existing);
-      if (atScope.length === 0) scope.byPrincipal.delete(existing.principalId);
-      if (scope.byPrincipal.size === 0) this.scopes.delete(existing.scope);
-    }
+    const listed = this.scopes.get(existing.scope);
+    listed?.delete(existing);
+    if (listed?.size === 0) this.scopes.delete(existing.scope);
     return existing;
   }
 
@@ -134,8 +158,7 @@ export class AuthzIndex implements AuthzFacts {
 
   /** Assignments made exactly at `scope` (for ARM's list-at-scope, `$filter=atScope()`). */
   assignmentsForScope(scope: string): RoleAssignment[] {
-    const entry = this.scopes.get(normalizeScope(scope));
-    return entry ? [...entry.byPrincipal.values()].flat() : [];
+    return [...(this.scopes.get(normalizeScope(scope)) ?? [])];
   }
 
   /** Every assignment (for listings that span scopes, and "is this role still assigned?"). */
@@ -145,7 +168,8 @@ export class AuthzIndex implements AuthzFacts {
 
   /** Every assignment made to `principalId` itself, at any scope. */
   assignmentsForPrincipal(principalId: string): RoleAssignment[] {
-    return [...(this.principals.get(principalId.toLowerCase())?.assignments ?? [])];
+    const entry = this.principals.get(principalId.toLowerCase());
+    return entry ? entry.groups.flatMap((group) => group.assignments) : [];
   }
 
   /** The assignment that already gives this role to this principal at this scope (ARM answers
@@ -165,20 +189,26 @@ export class AuthzIndex implements AuthzFacts {
     return this.assignmentsByName.size;
   }
 
-  private scopeEntry(scope: string): ScopeEntry {
-    let entry = this.scopes.get(scope);
-    if (!entry) {
-      entry = { scope, byPrincipal: new Map() };
-      this.scopes.set(scope, entry);
+  /** The principal's group at `scope`, created if need be. */
+  private groupAt(principal: PrincipalEntry, scope: string): ScopeGroup {
+    const known = principal.byScope
+      ? principal.byScope.get(scope)
+      : principal.groups.find((group) => group.scope === scope);
+    if (known) return known;
+    const group: ScopeGroup = { scope, assignments: [] };
+    principal.groups.push(group);
+    if (principal.byScope) principal.byScope.set(scope, group);
+    else if (principal.groups.length > SMALL) {
+      principal.byScope = new Map(principal.groups.map((each) => [each.scope, each]));
     }
-    return entry;
+    return group;
   }
 
   private principalEntry(id: string): PrincipalEntry {
     let entry = this.principals.get(id);
     if (!entry) {
-      entry = { id, assignments: [] };
-      this.principals.set(id, entry);
+      entry = { id: flat(id), groups: [] };
+      this.principals.set(entry.id, entry);
     }
     return entry;
   }

@@ -78,17 +78,18 @@ export function decide(request: AccessRequest, facts: AuthzFacts): Decision {
   };
   const grants: Grant[] = [];
   const { principalId, groupIds, kind } = request;
-  // Hot loop: index-based and skipping empty reads, since most (scope, principal) pairs hold
-  // no assignment.
-  for (let depth = scopes.length - 1; depth >= 0; depth--) {
-    const scope = scopes[depth]!;
-    const own = facts.assignmentsAt(scope, principalId);
-    if (own.length > 0) collect(own, kind, context, facts, grants);
-    for (let g = 0; g < groupIds.length; g++) {
-      const viaGroup = facts.assignmentsAt(scope, groupIds[g]!);
-      if (viaGroup.length > 0) collect(viaGroup, kind, context, facts, grants);
+  // Hot loop: index-based and skipping empty reads, since most (principal, scope) pairs hold no
+  // assignment. Principal by principal, so each principal's facts are read while in cache.
+  for (let p = -1; p < groupIds.length; p++) {
+    const principal = p < 0 ? principalId : groupIds[p]!;
+    for (let depth = scopes.length - 1; depth >= 0; depth--) {
+      const assignments = facts.assignmentsAt(scopes[depth]!, principal);
+      if (assignments.length > 0) collect(assignments, kind, context, facts, grants);
     }
   }
+  // Nearest scope first, whoever holds the assignment (a stable sort keeps principal order).
+  if (grants.length > 1)
+    grants.sort((a, b) => b.assignment.scope.length - a.assignment.scope.length);
   if (grants.length > 0) return { allowed: true, grants };
   return {
     allowed: false,

@@ -2,7 +2,7 @@ import type { AuthzIndex, AuthzStore } from "../authz/index.js";
 import type { Clock } from "../kernel/index.js";
 import type { ArmCaller } from "./arm-caller.js";
 import type { AccessChecker } from "./arm-pipeline.js";
-import type { ArmResourceStore } from "./store.js";
+import type { AccountKeyStore, ArmResourceStore } from "./store.js";
 
 /** What the resource providers' handlers work with. */
 export interface ControlPlaneDeps {
@@ -25,6 +25,20 @@ export interface ControlPlaneDeps {
     ): Promise<
       { id: string; kind: string; tenantId: string; servicePrincipalType?: string } | undefined
     >;
+  };
+  cognitiveServices: {
+    keys: AccountKeyStore;
+    /** Seals secrets at rest (the master key). */
+    box: {
+      seal(plaintext: string, context: string): string;
+      open(sealed: string, context: string): string;
+    };
+    /** Creates the system-assigned managed identity of a new account. */
+    createSystemIdentity(input: {
+      tenantId: string;
+      resourceId: string;
+      name: string;
+    }): Promise<{ principalId: string }>;
   };
   tenants: {
     get(

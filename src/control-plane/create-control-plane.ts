@@ -5,10 +5,15 @@ import { ArmPipeline } from "./arm-pipeline.js";
 import { ArmRouter } from "./arm-router.js";
 import type { ControlPlaneDeps } from "./control-plane-deps.js";
 import { microsoftAuthorization } from "./providers/microsoft-authorization/index.js";
+import { microsoftCognitiveServices } from "./providers/microsoft-cognitiveservices/index.js";
 import { microsoftResources } from "./providers/microsoft-resources.js";
 
 /** The resource providers Keyless serves; adding one is a file and a line here. */
-const providers: ArmOperation<ControlPlaneDeps>[][] = [microsoftResources, microsoftAuthorization];
+const providers: ArmOperation<ControlPlaneDeps>[][] = [
+  microsoftResources,
+  microsoftAuthorization,
+  microsoftCognitiveServices,
+];
 
 export interface ControlPlaneSettings {
   verifier: AccessTokenVerifier;

@@ -159,3 +159,23 @@ export const authorizationErrors = {
       "There are existing role assignments referencing role (code: RoleDefinitionHasAssignments).",
     ),
 };
+
+/** Microsoft.CognitiveServices' own errors. */
+export const cognitiveServicesErrors = {
+  localAuthDisabled: () =>
+    new ArmError(400, "BadRequest", "Failed to list key. disableLocalAuth is set to be true"),
+  customDomainInUse: (name: string) =>
+    new ArmError(
+      409,
+      "CustomDomainInUse",
+      `The subdomain name '${name}' is not available as it's already used by a resource.`,
+    ),
+  invalidKeyName: () =>
+    new ArmError(
+      400,
+      "InvalidRequestContent",
+      "The request content was invalid: 'keyName' must be 'Key1' or 'Key2'.",
+    ),
+  invalidProperty: (detail: string) =>
+    new ArmError(400, "InvalidRequestContent", `The request content was invalid: ${detail}`),
+};

@@ -28,3 +28,36 @@ export interface ArmResourceStore {
   /** Every resource of `type` whose id starts with `idPrefix` (e.g. a subscription). */
   listByType(type: string, idPrefix: string): Promise<ArmResourceRecord[]>;
 }
+
+/** An account's two keys, sealed (encrypted) with the master key. */
+export interface SealedAccountKeys {
+  key1: string;
+  key2: string;
+}
+
+export interface AccountKeyStore {
+  getAccountKeys(accountId: string): Promise<SealedAccountKeys | undefined>;
+  /** Replaces both keys; every replica hears of it through the change feed (`accountKey`). */
+  putAccountKeys(accountId: string, keys: SealedAccountKeys): Promise<void>;
+  deleteAccountKeys(accountId: string): Promise<void>;
+}
+
+/** One control-plane write, as the activity log keeps it. */
+export interface ActivityLogEntry {
+  at: number;
+  correlationId: string;
+  callerObjectId?: string;
+  callerName?: string;
+  /** The operation id, e.g. `Accounts_Create`. */
+  operation: string;
+  method: string;
+  resourceId: string;
+  status: number;
+  errorCode?: string;
+}
+
+export interface ActivityLogStore {
+  appendActivity(entry: ActivityLogEntry): Promise<void>;
+  /** Newest first. */
+  listActivity(limit: number): Promise<ActivityLogEntry[]>;
+}

@@ -69,6 +69,17 @@ export function devEnvironment(listeners: Listeners) {
       appId: wellKnown.publicClient.appId,
     },
     identityHeader: wellKnown.identityHeader,
+    account: {
+      name: wellKnown.account.name,
+      kind: wellKnown.account.kind,
+      resourceId: `/subscriptions/${wellKnown.subscriptionId}/resourceGroups/${wellKnown.resourceGroup}/providers/Microsoft.CognitiveServices/accounts/${wellKnown.account.name}`,
+      endpoint: `${httpsUrl}/accounts/${wellKnown.account.name}/`,
+      deployments: wellKnown.account.deployments.map((d) => ({
+        name: d.name,
+        model: d.model,
+        format: d.format,
+      })),
+    },
     environment: { appService: appServiceEnv },
     snippets: snippets(listeners, appServiceEnv),
   };

@@ -46,4 +46,21 @@ export const wellKnown = {
     objectId: "26e51a68-a336-4e2d-898f-fb2822aad27a",
   },
   identityHeader: "keyless-dev-identity-header",
+  account: {
+    name: "keyless-dev-ai",
+    kind: "AIServices",
+    location: "eastus",
+    /** Simulated deployments: a chat and an embeddings model (OpenAI format), and a non-OpenAI chat model. */
+    deployments: [
+      { name: "gpt-4o", format: "OpenAI", model: "gpt-4o", version: "2024-08-06", capacity: 10 },
+      {
+        name: "text-embedding-3-small",
+        format: "OpenAI",
+        model: "text-embedding-3-small",
+        version: "1",
+        capacity: 10,
+      },
+      { name: "phi-4", format: "Microsoft", model: "Phi-4", version: "7", capacity: 10 },
+    ],
+  },
 } as const;

@@ -232,6 +232,27 @@ export class Directory {
     return identity;
   }
 
+  /** A system-assigned identity: a managed identity whose lifetime is its resource's (`resourceId`). */
+  async createSystemAssignedIdentity(input: {
+    tenantId: string;
+    resourceId: string;
+    name: string;
+  }): Promise<ServicePrincipal> {
+    const identity: ServicePrincipal = {
+      kind: "ServicePrincipal",
+      id: randomUUID(),
+      tenantId: input.tenantId,
+      displayName: input.name,
+      accountEnabled: true,
+      createdAt: this.clock.now(),
+      appId: randomUUID(),
+      servicePrincipalType: "ManagedIdentity",
+      managedIdentityResourceId: input.resourceId,
+    };
+    await this.store.insertPrincipal(identity);
+    return identity;
+  }
+
   setAccountEnabled(principalId: string, enabled: boolean): Promise<boolean> {
     return this.store.setAccountEnabled(principalId, enabled);
   }

@@ -172,6 +172,40 @@ export const migrations: Migration[] = [
       )`,
       `CREATE INDEX arm_resources_children ON arm_resources (parent_key, type_key)`,
       `CREATE INDEX arm_resources_type ON arm_resources (type_key)`,
+      // Account keys, sealed with the master key; the account's lowercased ARM id is the key.
+      `CREATE TABLE account_keys (
+        account_key TEXT PRIMARY KEY,
+        key1_sealed TEXT NOT NULL,
+        key2_sealed TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      // Every control-plane write: who, what, when, result. Append only.
+      {
+        sqlite: `CREATE TABLE activity_log (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          at BIGINT NOT NULL,
+          correlation_id TEXT NOT NULL,
+          caller_object_id TEXT,
+          caller_name TEXT,
+          operation TEXT NOT NULL,
+          method TEXT NOT NULL,
+          resource_id TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          error_code TEXT
+        )`,
+        postgres: `CREATE TABLE activity_log (
+          seq BIGSERIAL PRIMARY KEY,
+          at BIGINT NOT NULL,
+          correlation_id TEXT NOT NULL,
+          caller_object_id TEXT,
+          caller_name TEXT,
+          operation TEXT NOT NULL,
+          method TEXT NOT NULL,
+          resource_id TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          error_code TEXT
+        )`,
+      },
     ],
   },
 ];

@@ -1,12 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AuthzStore, ChangeFeed } from "../authz/index.js";
-import type { ArmResourceStore } from "../control-plane/index.js";
+import type {
+  AccountKeyStore,
+  ActivityLogStore,
+  ArmResourceStore,
+} from "../control-plane/index.js";
 import type { DirectoryStore, SigningKeyStore } from "../identity/index.js";
 import { type Clock, systemClock } from "../kernel/index.js";
 import { CachedDirectoryStore } from "./cached-directory-store.js";
 import { migrate } from "./migrations.js";
 import { PostgresDb } from "./postgres-db.js";
+import { SqlAccountKeyStore } from "./sql-account-key-store.js";
+import { SqlActivityLogStore } from "./sql-activity-log-store.js";
 import { SqlArmResourceStore } from "./sql-arm-resource-store.js";
 import { SqlAuthzStore } from "./sql-authz-store.js";
 import { SqlChangeFeed } from "./sql-change-feed.js";
@@ -25,6 +31,10 @@ export interface Storage {
   readonly changes: ChangeFeed;
   /** Subscriptions, resource groups, accounts, deployments: ARM resources as documents. */
   readonly resources: ArmResourceStore;
+  /** Account keys, sealed. */
+  readonly accountKeys: AccountKeyStore;
+  /** Every control-plane write. */
+  readonly activityLog: ActivityLogStore;
   close(): Promise<void>;
 }
 
@@ -55,6 +65,8 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     authz: new SqlAuthzStore(db, clock),
     changes: new SqlChangeFeed(db),
     resources: new SqlArmResourceStore(db),
+    accountKeys: new SqlAccountKeyStore(db, clock),
+    activityLog: new SqlActivityLogStore(db),
     close: () => db.close(),
   };
 }
