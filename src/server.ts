@@ -109,7 +109,11 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     });
     const groupsOf = (principalId: string) => identity.directory.transitiveGroups(principalId);
     const controlPlane = createControlPlane(
-      { verifier: identity.verifier, ownOrigins: () => identity.origins.all() },
+      {
+        verifier: identity.verifier,
+        ownOrigins: () => identity.origins.all(),
+        activity: storage.activityLog,
+      },
       {
         resources: storage.resources,
         access: rbacAccessChecker(authzIndex, groupsOf),

@@ -2,9 +2,13 @@ import type { ArmAuthenticator, ArmCaller } from "./arm-caller.js";
 import type { ArmContext, ArmPermission, ArmResult } from "./arm-operation.js";
 import type { ArmRouter, RouteMatch } from "./arm-router.js";
 import { normalizeArmPath } from "./arm-router.js";
+import { ArmError } from "./arm-error.js";
 import { armErrors } from "./errors.js";
+import type { ActivityLogStore } from "./store.js";
 
 export interface ArmHttpRequest {
+  /** The request id, which the activity log records as the correlation id. */
+  requestId: string;
   method: string;
   url: string;
   query: Record<string, string>;
@@ -25,6 +29,8 @@ export class ArmPipeline<Deps> {
     private readonly authenticator: ArmAuthenticator,
     private readonly access: AccessChecker,
     private readonly deps: Deps,
+    private readonly activity: ActivityLogStore,
+    private readonly now: () => number,
   ) {}
 
   async handle(request: ArmHttpRequest): Promise<ArmResult> {
@@ -38,8 +44,46 @@ export class ArmPipeline<Deps> {
       body: request.body,
       origin: request.origin,
     };
-    await this.authorize(caller, match.operation.permission(context, this.deps));
-    return match.operation.handle(context, this.deps);
+    const run = async () => {
+      await this.authorize(caller, match.operation.permission(context, this.deps));
+      return match.operation.handle(context, this.deps);
+    };
+    if (match.operation.method === "GET") return run();
+    // Every write is recorded with its result, refused ones included.
+    try {
+      const result = await run();
+      await this.record(request, match, caller, result.status);
+      return result;
+    } catch (error) {
+      await this.record(
+        request,
+        match,
+        caller,
+        error instanceof ArmError ? error.status : 500,
+        error instanceof ArmError ? error.code : "InternalServerError",
+      );
+      throw error;
+    }
+  }
+
+  private record(
+    request: ArmHttpRequest,
+    match: RouteMatch<Deps>,
+    caller: ArmCaller,
+    status: number,
+    errorCode?: string,
+  ) {
+    return this.activity.appendActivity({
+      at: this.now(),
+      correlationId: request.requestId,
+      callerObjectId: caller.objectId,
+      callerName: caller.clientName,
+      operation: match.operation.id,
+      method: request.method,
+      resourceId: normalizeArmPath(request.url),
+      status,
+      errorCode,
+    });
   }
 
   private route(request: ArmHttpRequest): RouteMatch<Deps> {

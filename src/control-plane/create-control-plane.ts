@@ -4,6 +4,7 @@ import type { ArmOperation } from "./arm-operation.js";
 import { ArmPipeline } from "./arm-pipeline.js";
 import { ArmRouter } from "./arm-router.js";
 import type { ControlPlaneDeps } from "./control-plane-deps.js";
+import type { ActivityLogStore } from "./store.js";
 import { microsoftAuthorization } from "./providers/microsoft-authorization/index.js";
 import { microsoftCognitiveServices } from "./providers/microsoft-cognitiveservices/index.js";
 import { microsoftResources } from "./providers/microsoft-resources.js";
@@ -19,6 +20,7 @@ export interface ControlPlaneSettings {
   verifier: AccessTokenVerifier;
   /** Keyless's own origins: ARM clients given `endpoint` ask for tokens with this audience. */
   ownOrigins: () => string[];
+  activity: ActivityLogStore;
 }
 
 /** The ARM front end, wired: routes every request through the pipeline. */
@@ -29,5 +31,12 @@ export function createControlPlane(
   const authenticator = armAuthenticator(settings.verifier, settings.ownOrigins, () =>
     Math.floor(deps.clock.now() / 1000),
   );
-  return new ArmPipeline(new ArmRouter(providers.flat()), authenticator, deps.access, deps);
+  return new ArmPipeline(
+    new ArmRouter(providers.flat()),
+    authenticator,
+    deps.access,
+    deps,
+    settings.activity,
+    () => deps.clock.now(),
+  );
 }

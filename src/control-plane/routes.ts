@@ -24,6 +24,7 @@ export function registerControlPlaneRoutes<Deps>(
     reply.header("x-ms-correlation-request-id", request.id);
     try {
       const result = await pipeline.handle({
+        requestId: request.id,
         method: request.method,
         url: request.url,
         query: request.query as Record<string, string>,
