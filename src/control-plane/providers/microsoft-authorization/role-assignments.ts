@@ -26,6 +26,15 @@ export function scopeOf(context: ArmContext): string {
   }
 }
 
+/**
+ * The scope as the caller spelled it (checked like `scopeOf`, slashes collapsed): what a
+ * permission is checked at, because ARM names it in that casing in `AuthorizationFailed`.
+ */
+export function requestedScope(context: ArmContext): string {
+  scopeOf(context);
+  return "/" + (context.params.scope ?? "").split("/").filter(Boolean).join("/");
+}
+
 interface AssignmentInput {
   roleDefinitionId: string;
   principalId: string;
@@ -153,7 +162,7 @@ export const roleAssignmentOperations: Operation[] = [
       const roleId = roleIdOf(readInput(context.body).roleDefinitionId);
       return {
         action: "Microsoft.Authorization/roleAssignments/write",
-        scope: scopeOf(context),
+        scope: requestedScope(context),
         attributes: { [ROLE_ATTRIBUTE]: roleId ? [roleId] : [] },
       };
     },
@@ -167,7 +176,7 @@ export const roleAssignmentOperations: Operation[] = [
     apiVersions: AUTHORIZATION_VERSIONS,
     permission: (context) => ({
       action: "Microsoft.Authorization/roleAssignments/read",
-      scope: scopeOf(context),
+      scope: requestedScope(context),
     }),
     async handle(context, deps) {
       const assignment = deps.rbac.index.getAssignment(context.params.roleAssignmentName!);
@@ -186,7 +195,7 @@ export const roleAssignmentOperations: Operation[] = [
       const existing = deps.rbac.index.getAssignment(context.params.roleAssignmentName!);
       return {
         action: "Microsoft.Authorization/roleAssignments/delete",
-        scope: scopeOf(context),
+        scope: requestedScope(context),
         attributes: { [ROLE_ATTRIBUTE]: existing ? [existing.roleDefinitionId] : [] },
       };
     },
@@ -206,7 +215,7 @@ export const roleAssignmentOperations: Operation[] = [
     apiVersions: AUTHORIZATION_VERSIONS,
     permission: (context) => ({
       action: "Microsoft.Authorization/roleAssignments/read",
-      scope: scopeOf(context),
+      scope: requestedScope(context),
     }),
     async handle(context, deps) {
       return {

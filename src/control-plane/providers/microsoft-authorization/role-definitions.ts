@@ -10,7 +10,7 @@ import { authorizationErrors } from "../../errors.js";
 import { AUTHORIZATION_VERSIONS } from "./api-versions.js";
 import { parseAuthorizationFilter } from "./odata-filter.js";
 import { roleDefinitionBody, roleIdOf } from "./shapes.js";
-import { scopeOf } from "./role-assignments.js";
+import { requestedScope, scopeOf } from "./role-assignments.js";
 
 type Operation = ArmOperation<ControlPlaneDeps>;
 const TYPE = "Microsoft.Authorization/roleDefinitions";
@@ -83,6 +83,7 @@ function readRole(
 
 const definitionPath =
   "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}";
+const apiVersion = (context: ArmContext) => context.query["api-version"] ?? "";
 const roleIdParam = (context: ArmContext) =>
   roleIdOf(context.params.roleDefinitionId!) ?? context.params.roleDefinitionId!;
 
@@ -95,7 +96,7 @@ export const roleDefinitionOperations: Operation[] = [
     apiVersions: AUTHORIZATION_VERSIONS,
     permission: (context) => ({
       action: "Microsoft.Authorization/roleDefinitions/read",
-      scope: scopeOf(context),
+      scope: requestedScope(context),
     }),
     async handle(context, deps) {
       const scope = scopeOf(context);
@@ -110,7 +111,10 @@ export const roleDefinitionOperations: Operation[] = [
             ? role.type.toLowerCase() === filter.value.toLowerCase()
             : true,
       );
-      return { status: 200, body: { value: roles.map((role) => roleDefinitionBody(role, scope)) } };
+      return {
+        status: 200,
+        body: { value: roles.map((role) => roleDefinitionBody(role, scope, apiVersion(context))) },
+      };
     },
   },
   {
@@ -121,7 +125,7 @@ export const roleDefinitionOperations: Operation[] = [
     apiVersions: AUTHORIZATION_VERSIONS,
     permission: (context) => ({
       action: "Microsoft.Authorization/roleDefinitions/read",
-      scope: scopeOf(context),
+      scope: requestedScope(context),
     }),
     async handle(context, deps) {
       const scope = scopeOf(context);
@@ -129,7 +133,7 @@ export const roleDefinitionOperations: Operation[] = [
         (candidate) => candidate.id === roleIdParam(context).toLowerCase(),
       );
       if (!role) throw authorizationErrors.roleDefinitionNotFound();
-      return { status: 200, body: roleDefinitionBody(role, scope) };
+      return { status: 200, body: roleDefinitionBody(role, scope, apiVersion(context)) };
     },
   },
   {
@@ -140,7 +144,7 @@ export const roleDefinitionOperations: Operation[] = [
     apiVersions: AUTHORIZATION_VERSIONS,
     permission: (context) => ({
       action: "Microsoft.Authorization/roleDefinitions/write",
-      scope: scopeOf(context),
+      scope: requestedScope(context),
     }),
     async handle(context, deps) {
       const id = roleIdParam(context).toLowerCase();
@@ -155,7 +159,8 @@ export const roleDefinitionOperations: Operation[] = [
       if (sameName) throw authorizationErrors.roleNameExists();
       await deps.rbac.store.putCustomRoleDefinition(role);
       deps.rbac.index.putRole(role);
-      return { status: current ? 200 : 201, body: roleDefinitionBody(role, scopeOf(context)) };
+      // 201 for an update too: the spec declares only 201, and the SDK rejects a 200.
+      return { status: 201, body: roleDefinitionBody(role, scopeOf(context), apiVersion(context)) };
     },
   },
   {
@@ -166,7 +171,7 @@ export const roleDefinitionOperations: Operation[] = [
     apiVersions: AUTHORIZATION_VERSIONS,
     permission: (context) => ({
       action: "Microsoft.Authorization/roleDefinitions/delete",
-      scope: scopeOf(context),
+      scope: requestedScope(context),
     }),
     async handle(context, deps) {
       const id = roleIdParam(context).toLowerCase();
@@ -178,7 +183,7 @@ export const roleDefinitionOperations: Operation[] = [
       }
       await deps.rbac.store.deleteCustomRoleDefinition(id);
       deps.rbac.index.removeRole(id);
-      return { status: 200, body: roleDefinitionBody(role, scopeOf(context)) };
+      return { status: 200, body: roleDefinitionBody(role, scopeOf(context), apiVersion(context)) };
     },
   },
 ];

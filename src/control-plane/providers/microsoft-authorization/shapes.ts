@@ -19,7 +19,14 @@ export function roleIdOf(roleDefinitionId: string): string | undefined {
   return guid?.[1]?.toLowerCase();
 }
 
-export function roleDefinitionBody(role: RoleDefinition, scope: string) {
+/**
+ * api-versions whose `Permission` has `condition` and `conditionVersion` (read-only). The
+ * 2022-04-01 schema has neither and admits no other property, so they are left out there.
+ */
+const VERSIONS_WITH_PERMISSION_CONDITIONS = new Set(["2022-05-01-preview"]);
+
+export function roleDefinitionBody(role: RoleDefinition, scope: string, apiVersion: string) {
+  const conditions = VERSIONS_WITH_PERMISSION_CONDITIONS.has(apiVersion);
   return {
     id: roleDefinitionArmId(scope, role.id),
     name: role.id,
@@ -34,7 +41,9 @@ export function roleDefinitionBody(role: RoleDefinition, scope: string) {
         notActions: p.notActions,
         dataActions: p.dataActions,
         notDataActions: p.notDataActions,
-        ...(p.condition ? { condition: p.condition, conditionVersion: p.conditionVersion } : {}),
+        ...(conditions && p.condition
+          ? { condition: p.condition, conditionVersion: p.conditionVersion }
+          : {}),
       })),
       createdOn: iso(role.createdOn) ?? null,
       updatedOn: iso(role.updatedOn) ?? null,
