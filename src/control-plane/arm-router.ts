@@ -75,11 +75,6 @@ export class ArmRouter<Deps> {
     }
     return undefined;
   }
-
-  /** Whether any operation serves this path with another method (405 rather than 404). */
-  hasPath(path: string): boolean {
-    return this.routes.some((route) => route.pattern.test(path));
-  }
 }
 
 /** ARM clients send `//subscriptions/…` (a scope with a leading slash after `/`): collapse it. */

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import { oauthErrors } from "../errors.js";
 import { verifySignature } from "../jwt.js";
 import type { ClientCertificate } from "../model.js";
@@ -57,7 +57,3 @@ function findCertificate(
       (sha1 !== undefined && certificate.thumbprintSha1 === sha1),
   );
 }
-
-/** For tests and docs: the thumbprint MSAL puts in `x5t#S256` for a DER certificate. */
-export const sha256Thumbprint = (der: Buffer): string =>
-  createHash("sha256").update(der).digest("base64url");
