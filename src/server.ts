@@ -132,6 +132,9 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
           createSystemIdentity: async (input) => ({
             principalId: (await identity.directory.createSystemAssignedIdentity(input)).id,
           }),
+          deleteSystemIdentity: async (principalId) => {
+            await storage.directory.deletePrincipal(principalId);
+          },
         },
         tenants: { get: (id) => storage.directory.findTenant(id) },
         clock,

@@ -39,6 +39,8 @@ export interface ControlPlaneDeps {
       resourceId: string;
       name: string;
     }): Promise<{ principalId: string }>;
+    /** Deletes it with its account: its tokens stop verifying and the name can be reused. */
+    deleteSystemIdentity(principalId: string): Promise<void>;
   };
   tenants: {
     get(

@@ -35,6 +35,8 @@ export interface DirectoryStore {
   ): Promise<ServicePrincipal | undefined>;
   findManagedIdentity(selector: ManagedIdentitySelector): Promise<ServicePrincipal | undefined>;
   setAccountEnabled(id: string, enabled: boolean): Promise<boolean>;
+  /** Removes a principal (and its group memberships); whether it existed. */
+  deletePrincipal(id: string): Promise<boolean>;
 
   insertApplication(application: Application): Promise<void>;
   getApplication(appId: string): Promise<Application | undefined>;

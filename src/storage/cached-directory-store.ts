@@ -80,6 +80,8 @@ export class CachedDirectoryStore implements DirectoryStore {
   insertTenant: DirectoryStore["insertTenant"] = (t) => this.write(this.inner.insertTenant(t));
   insertPrincipal: DirectoryStore["insertPrincipal"] = (p) =>
     this.write(this.inner.insertPrincipal(p));
+  deletePrincipal: DirectoryStore["deletePrincipal"] = (id) =>
+    this.write(this.inner.deletePrincipal(id));
   setAccountEnabled: DirectoryStore["setAccountEnabled"] = (id, e) =>
     this.write(this.inner.setAccountEnabled(id, e));
   insertApplication: DirectoryStore["insertApplication"] = (a) =>

@@ -233,6 +233,17 @@ export class SqlDirectoryStore implements DirectoryStore {
     });
   }
 
+  deletePrincipal(id: string): Promise<boolean> {
+    const key = id.toLowerCase();
+    return this.db.transaction(async (tx) => {
+      await lockChangeFeed(tx);
+      // Group memberships go with it (ON DELETE CASCADE).
+      if ((await tx.execute("DELETE FROM principals WHERE id = ?", [key])) !== 1) return false;
+      await appendChange(tx, "principal", key, this.clock.now());
+      return true;
+    });
+  }
+
   async insertApplication(application: Application): Promise<void> {
     await this.db.execute(
       `INSERT INTO applications (app_id, object_id, tenant_id, display_name, public_client,

@@ -7,6 +7,12 @@ import { CognitiveServicesManagementClient } from "@azure/arm-cognitiveservices"
 import type { TokenCredential } from "@azure/identity";
 import type { TestKeyless } from "./keyless.js";
 
+/** What the recorder reads of a pipeline response. */
+interface WireResponse {
+  status: number;
+  bodyAsText?: string | null;
+}
+
 export interface RecordedExchange {
   method: string;
   url: string;
@@ -35,15 +41,25 @@ export function cognitiveServicesClient(
         policy: {
           name: "recordExchanges",
           async sendRequest(request, next) {
-            const response = await next(request);
-            const text = response.bodyAsText ?? "";
-            exchanges.push({
-              method: request.method,
-              url: request.url,
-              status: response.status,
-              body: text === "" ? undefined : JSON.parse(text),
-            });
-            return response;
+            const record = (response: WireResponse) => {
+              const text = response.bodyAsText ?? "";
+              exchanges.push({
+                method: request.method,
+                url: request.url,
+                status: response.status,
+                body: text === "" ? undefined : JSON.parse(text),
+              });
+            };
+            try {
+              const response = await next(request);
+              record(response);
+              return response;
+            } catch (error) {
+              // An error status comes back as a RestError thrown by the deserialization policy.
+              const response = (error as { response?: WireResponse }).response;
+              if (response) record(response);
+              throw error;
+            }
           },
         },
       },

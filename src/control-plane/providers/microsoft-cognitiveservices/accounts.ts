@@ -248,6 +248,9 @@ export const accountOperations: Operation[] = [
       if (!record) return { status: 204 };
       await deps.resources.deleteResource(record.id);
       await deps.cognitiveServices.keys.deleteAccountKeys(record.id);
+      const identity = record.body.identity as { principalId?: string } | undefined;
+      if (identity?.principalId)
+        await deps.cognitiveServices.deleteSystemIdentity(identity.principalId);
       return { status: 200 };
     },
   },
