@@ -1,0 +1,108 @@
+/**
+ * A role assignment written through one replica takes effect on another
+ * within one second (the change feed), with both on one PostgreSQL schema. Decisions on B are
+ * made from its in-memory index, so only the feed can have told it.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import pg from "pg";
+import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+
+const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
+const schema = `kl_rbac_${randomBytes(6).toString("hex")}`;
+let a: TestKeyless | undefined;
+let b: TestKeyless | undefined;
+
+before(async () => {
+  const shared = {
+    KEYLESS_DATABASE_URL: POSTGRES_URL,
+    KEYLESS_MASTER_KEY: randomBytes(32).toString("base64"),
+  };
+  a = await startTestKeyless(shared, { databaseSchema: schema });
+  b = await startTestKeyless(shared, { databaseSchema: schema });
+});
+after(async () => {
+  await a?.stop();
+  await b?.stop();
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+async function armToken(instance: TestKeyless, form: Record<string, string>): Promise<string> {
+  const response = await instance.server.https.inject({
+    method: "POST",
+    url: `/${instance.env.tenantId}/oauth2/v2.0/token`,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams({
+      ...form,
+      scope: "https://management.azure.com/.default",
+    }).toString(),
+  });
+  return response.json<{ access_token: string }>().access_token;
+}
+
+/** Polls `probe` until it returns true, for at most `ms`; returns how long it took. */
+async function within(ms: number, probe: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    assert.ok(Date.now() - start < ms, `not seen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - start;
+}
+
+test("an assignment made through A authorizes on B within a second; its removal too", async () => {
+  const env = a!.env;
+  const ownerOnA = await armToken(a!, {
+    grant_type: "password",
+    client_id: env.publicClient.appId,
+    username: env.user.userPrincipalName,
+    password: env.user.password,
+  });
+  const { application, servicePrincipal } = await a!.server.identity.directory.createApplication({
+    tenantId: env.tenantId,
+    displayName: "replica-reader",
+  });
+  const { secret } = await a!.server.identity.directory.addClientSecret(application.appId);
+  const readerOnB = await armToken(b!, {
+    grant_type: "client_credentials",
+    client_id: application.appId,
+    client_secret: secret,
+  });
+  const group = `/subscriptions/${env.subscriptionId}/resourceGroups/${env.resourceGroup}`;
+  const listOnB = async () =>
+    (
+      await b!.server.https.inject({
+        url: `${group}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`,
+        headers: { authorization: `Bearer ${readerOnB}` },
+      })
+    ).statusCode;
+  assert.equal(await listOnB(), 403);
+
+  const assignment = `${group}/providers/Microsoft.Authorization/roleAssignments/0b6d3e2a-7c51-4d0e-9a11-5f2f0c7d9e01?api-version=2022-04-01`;
+  const put = await a!.server.https.inject({
+    method: "PUT",
+    url: assignment,
+    headers: { authorization: `Bearer ${ownerOnA}`, "content-type": "application/json" },
+    payload: {
+      properties: {
+        roleDefinitionId: `/subscriptions/${env.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
+        principalId: servicePrincipal.id,
+        principalType: "ServicePrincipal",
+      },
+    },
+  });
+  assert.equal(put.statusCode, 201, put.body);
+  await within(1000, async () => (await listOnB()) === 200);
+
+  const removed = await a!.server.https.inject({
+    method: "DELETE",
+    url: assignment,
+    headers: { authorization: `Bearer ${ownerOnA}` },
+  });
+  assert.equal(removed.statusCode, 200);
+  await within(1000, async () => (await listOnB()) === 403);
+});
