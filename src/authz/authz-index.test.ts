@@ -131,6 +131,16 @@ test("findDuplicate finds the same role for the same principal at the same scope
   assert.equal(index.findDuplicate("alice", role, deployment), undefined);
 });
 
+test("an assignment at a scope never used before applies to scopes decided before", () => {
+  const index = new AuthzIndex();
+  const fresh = `/subscriptions/${crypto.randomUUID()}/resourcegroups/rg`;
+  const below = `${fresh}/providers/microsoft.cognitiveservices/accounts/a/deployments/d`;
+  assert.equal(decide(chat("alice"), index).allowed, false);
+  assert.equal(decide({ ...chat("alice"), scope: below }, index).allowed, false);
+  index.putAssignment(assignment({ scope: fresh }));
+  assert.equal(decide({ ...chat("alice"), scope: below }, index).allowed, true);
+});
+
 test("scope strings are interned: assignments at one scope share one string", () => {
   const index = new AuthzIndex();
   const a = index.putAssignment(
@@ -139,4 +149,22 @@ test("scope strings are interned: assignments at one scope share one string", ()
   const b = index.putAssignment(assignment({ name: "other", principalId: "bob", scope: `${rg}/` }));
   assert.equal(a.scope, b.scope);
   assert.ok(Object.is(a.scope, b.scope));
+});
+
+test("a principal with assignments at many scopes keeps every one findable as they come and go", () => {
+  const index = new AuthzIndex();
+  const scopes = Array.from(
+    { length: 40 },
+    (_, i) => `${rg}/providers/Microsoft.CognitiveServices/accounts/a${i}`,
+  );
+  scopes.forEach((scope, i) => index.putAssignment(assignment({ name: `n${i}`, scope })));
+  for (let i = 0; i < 40; i += 3) index.removeAssignment(`n${i}`);
+  scopes.forEach((scope, i) => {
+    const expected = i % 3 === 0 ? 0 : 1;
+    assert.equal(index.assignmentsAt(scope.toLowerCase(), "alice").length, expected, scope);
+  });
+  for (let i = 0; i < 40; i++) index.removeAssignment(`n${i}`);
+  assert.deepEqual(index.assignmentsForPrincipal("alice"), []);
+  index.putAssignment(assignment({ name: "again", scope: scopes[5] }));
+  assert.equal(index.assignmentsAt(scopes[5]!.toLowerCase(), "alice").length, 1);
 });

@@ -139,8 +139,11 @@ test("decide reads only what AuthzFacts offers (any implementation will do)", ()
     createdOn: 0,
     updatedOn: 0,
   };
+  const at = (scope: string, principalId: string) =>
+    scope === rg && principalId === "alice" ? [only] : [];
   const facts: AuthzFacts = {
-    assignmentsAt: (scope, principalId) => (scope === rg && principalId === "alice" ? [only] : []),
+    assignmentsAt: at,
+    assignmentsOf: (principalId) => ({ at: (scope) => at(scope.scope, principalId) }),
     roleDefinition: (id) => (id === role.id ? role : undefined),
   };
   assert.equal(decide(chat(), facts).allowed, true);

@@ -1,8 +1,8 @@
 /**
  * The RBAC decision, as Azure makes it and as Cedar explains it: a pure function of the request
  * and the facts (no IO, no clock) that names every assignment that granted access, or the
- * action nothing granted. Cost: (scope depth) × (1 + groups) index reads, whatever the number
- * of assignments.
+ * action nothing granted. Cost: (1 + groups) principal reads and (scope depth) × (principals
+ * holding any assignment) scope checks, whatever the number of assignments.
  */
 import { assignmentCondition, blockGrants, compileRole } from "./compiled-role.js";
 import type { ConditionContext } from "./condition.js";
@@ -14,7 +14,8 @@ import type {
   Permission,
   RoleAssignment,
 } from "./model.js";
-import { memoizedScopeAncestors, scopeAncestors } from "./scopes.js";
+import { scopeChain } from "./scope-refs.js";
+import { scopeAncestors } from "./scopes.js";
 
 // The same few action names come back on every request (bounded memo, cleared when full).
 const lowerCaseActions = new Map<string, string>();
@@ -71,31 +72,33 @@ function collect(
  * malformed scope.
  */
 export function decide(request: AccessRequest, facts: AuthzFacts): Decision {
-  const scopes = memoizedScopeAncestors(request.scope);
+  const chain = scopeChain(request.scope);
   const context: ConditionContext = {
     action: lowerCaseAction(request.action),
     attributes: request.attributes,
   };
   const grants: Grant[] = [];
   const { principalId, groupIds, kind } = request;
-  // Hot loop: index-based and skipping empty reads, since most (principal, scope) pairs hold no
-  // assignment. Principal by principal, so each principal's facts are read while in cache.
+  // Hot loop, index-based: one read per principal, then one question per ancestor scope.
   for (let p = -1; p < groupIds.length; p++) {
-    const principal = p < 0 ? principalId : groupIds[p]!;
-    for (let depth = scopes.length - 1; depth >= 0; depth--) {
-      const assignments = facts.assignmentsAt(scopes[depth]!, principal);
+    const held = facts.assignmentsOf(p < 0 ? principalId : groupIds[p]!);
+    if (!held) continue; // most groups hold no assignment at all
+    for (let i = 0; i < chain.refs.length; i++) {
+      const assignments = held.at(chain.refs[i]!);
       if (assignments.length > 0) collect(assignments, kind, context, facts, grants);
     }
   }
-  // Nearest scope first, whoever holds the assignment (a stable sort keeps principal order).
-  if (grants.length > 1)
+  // Nearest scope first, whoever holds the assignment: every grant is at an ancestor of one
+  // scope, so the longer scope is the nearer (and the sort is stable).
+  if (grants.length > 1) {
     grants.sort((a, b) => b.assignment.scope.length - a.assignment.scope.length);
+  }
   if (grants.length > 0) return { allowed: true, grants };
   return {
     allowed: false,
     action: request.action,
     kind: request.kind,
-    scope: scopes[scopes.length - 1]!,
+    scope: chain.scope,
   };
 }
 

@@ -50,8 +50,9 @@ export interface RoleAssignment {
 
 /** A question for `decide`: may this principal (with these groups) do this at this scope? */
 export interface AccessRequest {
+  /** The caller's object id, lowercase (as tokens carry it; the index stores ids lowercase). */
   principalId: string;
-  /** Every group the principal belongs to, transitively. */
+  /** Every group the principal belongs to, transitively; lowercase ids. */
   groupIds: readonly string[];
   /** e.g. `Microsoft.CognitiveServices/accounts/listKeys/action`. */
   action: string;
@@ -76,9 +77,29 @@ export type Decision =
   | { allowed: true; grants: Grant[] }
   | { allowed: false; action: string; kind: AccessRequest["kind"]; scope: string };
 
+/**
+ * The one object that stands for a normalised scope (`scopeRef` in scope-refs.ts), so that the
+ * request path compares scopes by identity instead of by their 100-odd characters.
+ */
+export interface ScopeRef {
+  readonly scope: string;
+}
+
+/** One principal's role assignments, by the scope they were made at. */
+export interface PrincipalAssignments {
+  /** Assignments made exactly at `scope`. */
+  at(scope: ScopeRef): readonly RoleAssignment[];
+}
+
 /** What `decide` reads; an in-memory index provides it (authz-index.ts). */
 export interface AuthzFacts {
   /** Assignments made exactly at `scope` (normalised) to `principalId`. */
   assignmentsAt(scope: string, principalId: string): readonly RoleAssignment[];
+  /**
+   * The same facts a principal at a time, undefined for a principal with no assignment.
+   * `decide` reads each principal once and then asks it about each ancestor scope: one probe
+   * of the (large) principal table per principal instead of one per (principal, scope) pair.
+   */
+  assignmentsOf(principalId: string): PrincipalAssignments | undefined;
   roleDefinition(id: string): RoleDefinition | undefined;
 }
