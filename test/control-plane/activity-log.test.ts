@@ -1,6 +1,7 @@
 /** Every control-plane write leaves an activity-log entry: who, what, when, result. */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { devUser, mintToken } from "../support/arm-requests.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 
 let keyless: TestKeyless;
@@ -11,31 +12,12 @@ after(async () => {
   await keyless?.stop();
 });
 
-async function tokenFor(form: Record<string, string>): Promise<string> {
-  const response = await keyless.server.https.inject({
-    method: "POST",
-    url: `/${keyless.env.tenantId}/oauth2/v2.0/token`,
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    payload: new URLSearchParams({
-      ...form,
-      scope: "https://management.azure.com/.default",
-    }).toString(),
-  });
-  return response.json<{ access_token: string }>().access_token;
-}
-
 test("writes are logged with caller, operation and result; reads are not", async () => {
   const { env } = keyless;
-  const owner = await tokenFor({
-    grant_type: "password",
-    client_id: env.publicClient.appId,
-    username: env.user.userPrincipalName,
-    password: env.user.password,
-  });
-  const app = await tokenFor({
-    grant_type: "client_credentials",
-    client_id: env.servicePrincipal.appId,
-    client_secret: env.servicePrincipal.secret,
+  const owner = await mintToken(keyless, devUser(keyless));
+  const app = await mintToken(keyless, {
+    appId: env.servicePrincipal.appId,
+    secret: env.servicePrincipal.secret,
   });
   const group = `/subscriptions/${env.subscriptionId}/resourcegroups/logged-rg?api-version=2021-04-01`;
   const put = (token: string) =>

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import pg from "pg";
+import { devUser, mintToken } from "../support/arm-requests.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 
 const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -31,19 +32,6 @@ after(async () => {
   await client.end();
 });
 
-async function armToken(instance: TestKeyless, form: Record<string, string>): Promise<string> {
-  const response = await instance.server.https.inject({
-    method: "POST",
-    url: `/${instance.env.tenantId}/oauth2/v2.0/token`,
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    payload: new URLSearchParams({
-      ...form,
-      scope: "https://management.azure.com/.default",
-    }).toString(),
-  });
-  return response.json<{ access_token: string }>().access_token;
-}
-
 /** Polls `probe` until it returns true, for at most `ms`; returns how long it took. */
 async function within(ms: number, probe: () => Promise<boolean>): Promise<number> {
   const start = Date.now();
@@ -56,22 +44,13 @@ async function within(ms: number, probe: () => Promise<boolean>): Promise<number
 
 test("an assignment made through A authorizes on B within a second; its removal too", async () => {
   const env = a!.env;
-  const ownerOnA = await armToken(a!, {
-    grant_type: "password",
-    client_id: env.publicClient.appId,
-    username: env.user.userPrincipalName,
-    password: env.user.password,
-  });
+  const ownerOnA = await mintToken(a!, devUser(a!));
   const { application, servicePrincipal } = await a!.server.identity.directory.createApplication({
     tenantId: env.tenantId,
     displayName: "replica-reader",
   });
   const { secret } = await a!.server.identity.directory.addClientSecret(application.appId);
-  const readerOnB = await armToken(b!, {
-    grant_type: "client_credentials",
-    client_id: application.appId,
-    client_secret: secret,
-  });
+  const readerOnB = await mintToken(b!, { appId: application.appId, secret });
   const group = `/subscriptions/${env.subscriptionId}/resourceGroups/${env.resourceGroup}`;
   const listOnB = async () =>
     (
