@@ -152,10 +152,13 @@ async function save(
   return { status: existing ? 200 : 201, body: accountBody(record, context.origin) };
 }
 
-const scopeOfAccount = (c: ArmContext) => accountId(c);
-const accountPath =
+export const scopeOfAccount = (c: ArmContext) => accountId(c);
+export const accountPath =
   "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}";
-const common = { resourceType: ACCOUNT_TYPE, apiVersions: COGNITIVE_SERVICES_VERSIONS } as const;
+export const common = {
+  resourceType: ACCOUNT_TYPE,
+  apiVersions: COGNITIVE_SERVICES_VERSIONS,
+} as const;
 
 async function readable(context: ArmContext, deps: ControlPlaneDeps, records: ArmResourceRecord[]) {
   const allowed = await Promise.all(
@@ -301,65 +304,4 @@ export const accountOperations: Operation[] = [
       };
     },
   },
-  {
-    ...common,
-    id: "Accounts_ListKeys",
-    method: "POST",
-    path: `${accountPath}/listKeys`,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/listKeys/action",
-      scope: scopeOfAccount(c),
-    }),
-    async handle(context, deps) {
-      const account = await requireAccount(context, deps);
-      if ((account.body.properties as { disableLocalAuth?: boolean }).disableLocalAuth)
-        throw cognitiveServicesErrors.localAuthDisabled();
-      return { status: 200, body: await openKeys(deps, account.id) };
-    },
-  },
-  {
-    ...common,
-    id: "Accounts_RegenerateKey",
-    method: "POST",
-    path: `${accountPath}/regenerateKey`,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/regenerateKey/action",
-      scope: scopeOfAccount(c),
-    }),
-    async handle(context, deps) {
-      const account = await requireAccount(context, deps);
-      const keyName = (context.body as { keyName?: unknown } | undefined)?.keyName;
-      const slot =
-        typeof keyName === "string"
-          ? ({ key1: "key1", key2: "key2" } as const)[keyName.toLowerCase() as "key1"]
-          : undefined;
-      if (!slot) throw cognitiveServicesErrors.invalidKeyName();
-      const { box, keys } = deps.cognitiveServices;
-      const sealed = await keys.getAccountKeys(account.id);
-      if (!sealed)
-        throw armErrors.resourceNotFound(
-          ACCOUNT_TYPE,
-          account.name,
-          context.params.resourceGroupName!,
-        );
-      await keys.putAccountKeys(account.id, {
-        ...sealed,
-        [slot]: box.seal(generateAccountKey(), keyContext(account.id, slot)),
-      });
-      return { status: 200, body: await openKeys(deps, account.id) };
-    },
-  },
 ];
-
-async function openKeys(
-  deps: ControlPlaneDeps,
-  id: string,
-): Promise<{ key1: string; key2: string }> {
-  const { box, keys } = deps.cognitiveServices;
-  const sealed = await keys.getAccountKeys(id);
-  if (!sealed) throw new Error(`account ${id} has no keys`);
-  return {
-    key1: box.open(sealed.key1, keyContext(id, "key1")),
-    key2: box.open(sealed.key2, keyContext(id, "key2")),
-  };
-}
