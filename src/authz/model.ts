@@ -35,6 +35,8 @@ export interface RoleAssignment {
   name: string;
   /** Normalised scope the assignment was made at; it applies there and below. */
   scope: string;
+  /** The same scope as its creator spelled it: ARM answers with this spelling. */
+  displayScope?: string;
   /** The role's GUID. */
   roleDefinitionId: string;
   principalId: string;

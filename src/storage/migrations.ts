@@ -120,6 +120,7 @@ export const migrations: Migration[] = [
       `CREATE TABLE role_assignments (
         name TEXT PRIMARY KEY,
         scope TEXT NOT NULL,
+        display_scope TEXT,
         role_definition_id TEXT NOT NULL,
         principal_id TEXT NOT NULL,
         principal_type TEXT NOT NULL,

@@ -44,6 +44,7 @@ function toRoleAssignment(row: Row): RoleAssignment {
   return present({
     name: str(row.name),
     scope: str(row.scope),
+    displayScope: row.display_scope as string | undefined,
     roleDefinitionId: str(row.role_definition_id),
     principalId: str(row.principal_id),
     principalType: row.principal_type as PrincipalType,
@@ -158,13 +159,14 @@ export class SqlAuthzStore implements AuthzStore {
       // DO NOTHING rather than a unique violation: PostgreSQL aborts a transaction on a
       // violation, and the next two reads must still run to tell which key collided.
       const inserted = await tx.execute(
-        `INSERT INTO role_assignments (name, scope, role_definition_id, principal_id,
+        `INSERT INTO role_assignments (name, scope, display_scope, role_definition_id, principal_id,
           principal_type, description, condition, condition_version,
           created_on, updated_on, created_by, updated_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         [
           id.name,
           id.scope,
+          orNull(assignment.displayScope),
           id.roleDefinitionId,
           id.principalId,
           assignment.principalType,

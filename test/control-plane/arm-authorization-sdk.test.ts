@@ -206,17 +206,14 @@ describe("role assignments", () => {
     assert.equal(again.principalId, app.objectId);
   });
 
-  test.todo(
-    "the scope comes back as the caller spelled it (Keyless lowercases it: the authz model stores only the normalised scope)",
-    async () => {
-      const app = await createTestServicePrincipal(keyless, "casing-app");
-      const scope = accountScope("CasedAccount");
-      const name = await assign(scope, azureRoleIds.reader, app.objectId, "ServicePrincipal");
-      const got = await owner.roleAssignments.get(scope, name);
-      assert.equal(got.scope, scope);
-      assert.equal(got.id, `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`);
-    },
-  );
+  test("the scope comes back as the caller spelled it", async () => {
+    const app = await createTestServicePrincipal(keyless, "casing-app");
+    const scope = accountScope("CasedAccount");
+    const name = await assign(scope, azureRoleIds.reader, app.objectId, "ServicePrincipal");
+    const got = await owner.roleAssignments.get(scope, name);
+    assert.equal(got.scope, scope);
+    assert.equal(got.id, `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`);
+  });
 
   test("a second assignment of the same role under a new name is 409 RoleAssignmentExists", async () => {
     const app = await createTestServicePrincipal(keyless, "duplicate-app");

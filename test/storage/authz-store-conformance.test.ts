@@ -50,6 +50,7 @@ const roleRecord = (fields: Partial<RoleDefinition> = {}): RoleDefinition => ({
 const assignmentRecord = (fields: Partial<RoleAssignment> = {}): RoleAssignment => ({
   name: randomUUID(),
   scope: `${SUBSCRIPTION}/resourcegroups/rg-conf/providers/microsoft.cognitiveservices/accounts/a1`,
+  displayScope: `${SUBSCRIPTION}/resourceGroups/rg-conf/providers/Microsoft.CognitiveServices/accounts/A1`,
   roleDefinitionId: randomUUID(),
   principalId: randomUUID(),
   principalType: "ServicePrincipal",

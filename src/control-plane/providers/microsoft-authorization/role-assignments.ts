@@ -99,6 +99,7 @@ async function createOrUpdate(context: ArmContext, deps: ControlPlaneDeps) {
   const record: RoleAssignment = {
     name,
     scope,
+    displayScope: existing?.displayScope ?? requestedScope(context),
     roleDefinitionId: role.id,
     principalId: principal.id,
     principalType: principal.kind as RoleAssignment["principalType"],

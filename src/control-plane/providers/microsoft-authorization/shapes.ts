@@ -54,13 +54,15 @@ export function roleDefinitionBody(role: RoleDefinition, scope: string, apiVersi
 }
 
 export function roleAssignmentBody(assignment: RoleAssignment) {
+  // ARM answers with the scope as the assignment's creator spelled it.
+  const scope = assignment.displayScope ?? assignment.scope;
   return {
-    id: `${assignment.scope === "/" ? "" : assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`,
+    id: `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`,
     name: assignment.name,
     type: "Microsoft.Authorization/roleAssignments",
     properties: {
-      scope: assignment.scope,
-      roleDefinitionId: roleDefinitionArmId(assignment.scope, assignment.roleDefinitionId),
+      scope,
+      roleDefinitionId: roleDefinitionArmId(scope, assignment.roleDefinitionId),
       principalId: assignment.principalId,
       principalType: assignment.principalType,
       description: assignment.description ?? null,
