@@ -1,14 +1,16 @@
-import { createPublicKey, verify, type JsonWebKey } from "node:crypto";
+import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import type { PinnedProcess, PinnedProcesses } from "../support/pinned-processes.js";
+import { httpsRequest, type TokenCheck } from "./checked-token.js";
 
 export interface KeylessUnderTest {
   process: PinnedProcess;
   httpsUrl: string;
   /** `<dataDir>/tls/ca.pem`: the CA Keyless generated in its own data folder. */
   ca: Buffer;
+  /** `<dataDir>/tls/server.pem` (server certificate, then the CA) and `server-key.pem`. */
+  serverTls: { certFile: string; keyFile: string };
   tenantId: string;
   clientId: string;
   clientSecret: string;
@@ -57,6 +59,10 @@ export async function startKeyless(
     process: keyless,
     httpsUrl: match[1]!,
     ca: readFileSync(join(dataDir, "tls", "ca.pem")),
+    serverTls: {
+      certFile: join(dataDir, "tls", "server.pem"),
+      keyFile: join(dataDir, "tls", "server-key.pem"),
+    },
     tenantId: dev.tenantId,
     clientId: dev.servicePrincipal.appId,
     clientSecret: dev.servicePrincipal.secret,
@@ -81,92 +87,26 @@ export function tokenRequestBody(keyless: KeylessUnderTest, scope: string): stri
   }).toString();
 }
 
-interface HttpsResponse {
-  status: number;
-  body: string;
-}
-
-/** One request over a new connection that verifies Keyless's certificate against its CA. */
-function httpsRequest(url: string, ca: Buffer, body?: string): Promise<HttpsResponse> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      url,
-      {
-        method: body === undefined ? "GET" : "POST",
-        ca,
-        agent: false,
-        headers: body === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" },
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
-        response.on("error", reject);
-      },
-    );
-    outgoing.on("error", reject);
-    outgoing.end(body);
-  });
-}
-
-export interface CheckedToken {
-  header: Record<string, unknown>;
-  claims: Record<string, unknown>;
-  bytes: number;
-  payloadBytes: number;
-}
-
-/**
- * Asks for one token over verified TLS, decodes it, checks its signature against the
- * tenant's JWKS and its claims against what was asked for.
- */
-export async function fetchCheckedToken(
-  keyless: KeylessUnderTest,
-  scope: string,
-): Promise<CheckedToken> {
-  const response = await httpsRequest(
-    tokenUrl(keyless),
-    keyless.ca,
-    tokenRequestBody(keyless, scope),
-  );
-  if (response.status !== 200)
-    throw new Error(`token request failed: ${response.status} ${response.body}`);
-  const token = (JSON.parse(response.body) as { access_token: string }).access_token;
-  const [headerPart, payloadPart, signaturePart] = token.split(".") as [string, string, string];
-  const decode = (part: string) =>
-    JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>;
-  const header = decode(headerPart);
-  const claims = decode(payloadPart);
-
-  const jwks = await httpsRequest(
-    `${keyless.httpsUrl}/${keyless.tenantId}/discovery/v2.0/keys`,
-    keyless.ca,
-  );
-  const keys = (JSON.parse(jwks.body) as { keys: (JsonWebKey & { kid: string })[] }).keys;
-  const jwk = keys.find((key) => key.kid === header.kid);
-  if (!jwk) throw new Error(`no JWKS key for kid ${String(header.kid)}`);
-  const signed = verify(
-    "sha256",
-    Buffer.from(`${headerPart}.${payloadPart}`),
-    createPublicKey({ key: jwk, format: "jwk" }),
-    Buffer.from(signaturePart, "base64url"),
-  );
-  const expected = {
-    alg: header.alg === "RS256",
-    signature: signed,
-    aud: claims.aud === scope.replace(/\/\.default$/, ""),
-    tid: claims.tid === keyless.tenantId,
-    appid: claims.appid === keyless.clientId,
-    exp: Number(claims.exp) > Date.now() / 1000,
-  };
-  const failed = Object.entries(expected).filter(([, passed]) => !passed);
-  if (failed.length > 0)
-    throw new Error(`token check failed (${failed.map(([name]) => name).join(", ")}): ${token}`);
+/** How to fetch and check one token from Keyless: its signature against the tenant's JWKS. */
+export function keylessTokenCheck(keyless: KeylessUnderTest, scope: string): TokenCheck {
   return {
-    header,
-    claims,
-    bytes: token.length,
-    payloadBytes: Buffer.from(payloadPart, "base64url").length,
+    url: tokenUrl(keyless),
+    ca: keyless.ca,
+    body: tokenRequestBody(keyless, scope),
+    verificationKey: async (header) => {
+      const jwks = await httpsRequest(
+        `${keyless.httpsUrl}/${keyless.tenantId}/discovery/v2.0/keys`,
+        keyless.ca,
+      );
+      const keys = (JSON.parse(jwks.body) as { keys: (JsonWebKey & { kid: string })[] }).keys;
+      const jwk = keys.find((key) => key.kid === header.kid);
+      if (!jwk) throw new Error(`no JWKS key for kid ${String(header.kid)}`);
+      return createPublicKey({ key: jwk, format: "jwk" });
+    },
+    expected: {
+      aud: scope.replace(/\/\.default$/, ""),
+      tid: keyless.tenantId,
+      appid: keyless.clientId,
+    },
   };
 }

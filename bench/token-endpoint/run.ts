@@ -1,16 +1,19 @@
 /**
  * `npm run bench:token`: client-credentials tokens per second from Keyless's v2 token endpoint
- * against the raw RS256 signing rate, measured in the same run with the same CPU budget.
+ * against the raw RS256 signing rate and against the Node HTTPS floor (a minimal `node:https`
+ * token endpoint, https-floor.ts), all measured in the same run with the same CPU budget.
  *
- * Pinning (taskset, read back from /proc/PID/status): Keyless and the baseline run on the
- * server CPU(s) (default core 0), never at the same time; wrk runs on the load CPU(s) (default
+ * Pinning (taskset, read back from /proc/PID/status): Keyless, the floor and the baseline run
+ * on the server CPU(s) (default core 0), one at a time; wrk runs on the load CPU(s) (default
  * core 1), so the load generator never takes the server's CPU. taskset pins before it execs,
  * so libuv's signing threads inherit the pinning.
  *
  * Steps: build dist/ → start Keyless (own data folder, SQLite, own CA) → one token over
- * verified TLS, decoded and checked against JWKS → wrk warm-up → rounds, each a baseline run
- * and a wrk run in alternating order (ABBA, so drift in the machine's load hits both alike)
- * → another checked token → stop Keyless → table and bench/RESULTS.md.
+ * verified TLS, decoded and checked against JWKS → start the floor with Keyless's certificate
+ * and that token's claims, check one of its tokens → wrk warm-up of each → rounds, each a
+ * baseline, a floor and a Keyless run in alternating order (R→F→K, K→F→R, so drift in the
+ * machine's load hits all alike) → another checked token from each → stop both → tables and
+ * bench/RESULTS.md.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,18 +21,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../support/machine.js";
-import { PinnedProcesses } from "../support/pinned-processes.js";
+import { PinnedProcesses, type PinnedProcess } from "../support/pinned-processes.js";
 import { parseCpuList, startCpuWindow } from "../support/process-cpu.js";
 import { writeResultsSection } from "../support/results-file.js";
+import { fetchCheckedToken, type CheckedToken } from "./checked-token.js";
 import {
-  fetchCheckedToken,
+  floorTokenCheck,
+  floorTokenUrl,
+  startFloor,
+  type FloorUnderTest,
+} from "./https-floor-under-test.js";
+import {
+  keylessTokenCheck,
   startKeyless,
   tokenRequestBody,
   tokenUrl,
-  type CheckedToken,
-  type KeylessUnderTest,
 } from "./keyless-under-test.js";
-import { renderMarkdown, renderTable, type EndpointRun, type Figures } from "./report.js";
+import {
+  renderMarkdown,
+  renderTable,
+  type Contestant,
+  type EndpointRun,
+  type Figures,
+} from "./report.js";
 import type { BaselineInput, BaselineResult } from "./sign-baseline.js";
 import { runWrk } from "./wrk.js";
 
@@ -76,21 +90,25 @@ function build(): void {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
 }
 
-async function measureEndpoint(
+/** One wrk run against `url`, with the server's CPU time over it. */
+async function measureServer(
   processes: PinnedProcesses,
-  keyless: KeylessUnderTest,
+  server: PinnedProcess,
+  url: string,
+  body: string,
   seconds: number,
 ): Promise<EndpointRun> {
-  const endWindow = startCpuWindow(keyless.process.pid, parseCpuList(settings.serverCpus));
+  const endWindow = startCpuWindow(server.pid, parseCpuList(settings.serverCpus));
   const wrk = await runWrk(processes, {
-    url: tokenUrl(keyless),
-    body: tokenRequestBody(keyless, SCOPE),
+    url,
+    body,
     connections: settings.connections,
     seconds,
     cpus: settings.loadCpus,
   });
   const window = endWindow();
-  if (wrk.notOk > 0) throw new Error(`${wrk.notOk} non-200 responses of ${wrk.requests}`);
+  if (wrk.notOk > 0)
+    throw new Error(`${server.name}: ${wrk.notOk} non-200 responses of ${wrk.requests}`);
   return { wrk, window, tokensPerSecond: wrk.ok / (wrk.durationUs / 1e6) };
 }
 
@@ -116,42 +134,84 @@ async function measureBaseline(
   return JSON.parse(line[1]!) as BaselineResult;
 }
 
+const ORDER: Contestant[] = ["baseline", "floor", "keyless"];
+
+/** The floor must answer as Keyless does, or it is not the floor of the same endpoint. */
+function checkSameShape(keyless: CheckedToken, floor: CheckedToken): void {
+  const keys = (token: CheckedToken) => token.responseKeys.join(", ");
+  if (keys(floor) !== keys(keyless))
+    throw new Error(`the floor answered {${keys(floor)}}, Keyless {${keys(keyless)}}`);
+  if (Math.abs(floor.payloadBytes - keyless.payloadBytes) > 8)
+    throw new Error(
+      `the floor's payload is ${floor.payloadBytes} bytes, Keyless's ${keyless.payloadBytes}`,
+    );
+}
+
+/** Stops a server by its PID; SIGTERM drains and exits 0, anything else means it failed. */
+async function stopServer(processes: PinnedProcesses, server: PinnedProcess): Promise<void> {
+  const exit = await processes.stop(server);
+  if (exit !== 0) process.stderr.write(`${server.name} exited with ${exit}:\n${server.output()}\n`);
+}
+
 async function measure(processes: PinnedProcesses, dataDir: string): Promise<Figures> {
   const nodeArgs = flags["keyless-node-args"].split(" ").filter(Boolean);
   const keyless = await startKeyless(processes, settings.serverCpus, repoRoot, dataDir, nodeArgs);
+  let started: FloorUnderTest | undefined;
   try {
     const keylessCpus = keyless.process.allowedCpus();
     log(`Keyless pid ${keyless.process.pid} on CPU ${keylessCpus}, ${keyless.httpsUrl}`);
-    const before = await fetchCheckedToken(keyless, SCOPE);
-    log(`endpoint warm-up ${settings.warmupSeconds} s …`);
-    await measureEndpoint(processes, keyless, settings.warmupSeconds);
+    const keylessCheck = keylessTokenCheck(keyless, SCOPE);
+    const keylessBefore = await fetchCheckedToken(keylessCheck);
+    const floor = (started = await startFloor(processes, settings.serverCpus, {
+      claims: keylessBefore.claims,
+      kid: String(keylessBefore.header.kid),
+      ...keyless.serverTls,
+    }));
+    const floorCpus = floor.process.allowedCpus();
+    log(`HTTPS floor pid ${floor.process.pid} on CPU ${floorCpus}, ${floor.httpsUrl}`);
+    const floorCheck = floorTokenCheck(floor, keyless, SCOPE);
+    const floorBefore = await fetchCheckedToken(floorCheck);
+    checkSameShape(keylessBefore, floorBefore);
+
+    const body = tokenRequestBody(keyless, SCOPE);
+    const run = {
+      keyless: (seconds: number) =>
+        measureServer(processes, keyless.process, tokenUrl(keyless), body, seconds),
+      floor: (seconds: number) =>
+        measureServer(processes, floor.process, floorTokenUrl(floor, keyless), body, seconds),
+    };
+    log(`warm-up ${settings.warmupSeconds} s each: Keyless, floor …`);
+    await run.keyless(settings.warmupSeconds);
+    await run.floor(settings.warmupSeconds);
     const rounds: Figures["rounds"] = [];
     for (let round = 0; round < settings.rounds; round++) {
-      const endpointFirst = round % 2 === 1;
-      let baseline: BaselineResult | undefined;
-      let endpoint: EndpointRun | undefined;
-      for (const step of endpointFirst ? ["endpoint", "baseline"] : ["baseline", "endpoint"]) {
+      const order = round % 2 === 0 ? ORDER : [...ORDER].reverse();
+      const measured: Partial<Figures["rounds"][number]> = { order };
+      for (const step of order) {
         log(`round ${round + 1}/${settings.rounds}: ${step} …`);
-        if (step === "baseline") baseline = await measureBaseline(processes, before);
-        else endpoint = await measureEndpoint(processes, keyless, settings.seconds);
+        if (step === "baseline")
+          measured.baseline = await measureBaseline(processes, keylessBefore);
+        else measured[step] = await run[step](settings.seconds);
       }
-      rounds.push({ baseline: baseline!, endpoint: endpoint!, endpointFirst });
+      rounds.push(measured as Figures["rounds"][number]);
     }
-    const after = await fetchCheckedToken(keyless, SCOPE);
+    const tokens = {
+      keyless: { before: keylessBefore, after: await fetchCheckedToken(keylessCheck) },
+      floor: { before: floorBefore, after: await fetchCheckedToken(floorCheck) },
+    };
     return {
       date: new Date().toISOString(),
       machine: describeMachine(),
       settings,
       scope: SCOPE,
       keylessCpus,
+      floorCpus,
       rounds,
-      tokens: { before, after },
+      tokens,
     };
   } finally {
-    const exit = await processes.stop(keyless.process);
-    // SIGTERM drains and exits 0; anything else means Keyless failed along the way.
-    if (exit !== 0)
-      process.stderr.write(`keyless exited with ${exit}:\n${keyless.process.output()}\n`);
+    if (started) await stopServer(processes, started.process);
+    await stopServer(processes, keyless.process);
   }
 }
 

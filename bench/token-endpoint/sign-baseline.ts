@@ -1,20 +1,16 @@
 /**
- * The baseline: what Keyless's token issuer does per token and nothing else. Builds the
- * claims of a token the endpoint issued (fresh times and random `aio`, `rh`, `uti`, as
- * TokenIssuer does), serialises header and payload, and signs with `crypto.sign('sha256')`
- * on libuv's thread pool with a 2048-bit RSA key, keeping `concurrency` signings in flight.
- * It imports nothing from src/, so a change to the issuer cannot move the baseline with it.
+ * The raw signing baseline: what Keyless's token issuer does per token and nothing else
+ * (sign-token.ts) with a 2048-bit RSA key, keeping `concurrency` signings in flight. Like
+ * sign-token.ts it imports nothing from src/.
  *
  * argv[2]: JSON {@link BaselineInput}. Prints one line: `BASELINE {json}`.
  */
-import { generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseCpuList, startCpuWindow, type CpuWindow } from "../support/process-cpu.js";
+import { signToken, type TokenTemplate } from "./sign-token.js";
 
-export interface BaselineInput {
-  /** The claims of a token the endpoint issued: the shape and size to reproduce. */
-  claims: Record<string, unknown>;
-  kid: string;
+export interface BaselineInput extends TokenTemplate {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -30,37 +26,9 @@ export interface BaselineResult {
   payloadBytes: number;
 }
 
-const b64json = (value: unknown): string =>
-  Buffer.from(JSON.stringify(value)).toString("base64url");
-const opaque = (bytes: number) => randomBytes(bytes).toString("base64url");
-
-function signRs256(signingInput: string, key: KeyObject): Promise<string> {
-  return new Promise((resolve, reject) =>
-    sign("sha256", Buffer.from(signingInput), key, (error, signature) =>
-      error ? reject(error) : resolve(`${signingInput}.${signature.toString("base64url")}`),
-    ),
-  );
-}
-
-function makeToken(input: BaselineInput, key: KeyObject): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const lifetime = Number(input.claims.exp) - Number(input.claims.iat);
-  const claims = {
-    ...input.claims,
-    iat: now,
-    nbf: now,
-    exp: now + lifetime,
-    aio: opaque(24),
-    rh: `0.${opaque(32)}.`,
-    uti: opaque(16),
-  };
-  const header = { typ: "JWT", alg: "RS256", x5t: input.kid, kid: input.kid };
-  return signRs256(`${b64json(header)}.${b64json(claims)}`, key);
-}
-
 async function measure(input: BaselineInput): Promise<BaselineResult> {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const sample = await makeToken(input, privateKey);
+  const sample = await signToken(input, privateKey);
   const [headerPart, payloadPart, signaturePart] = sample.split(".") as [string, string, string];
   const valid = verify(
     "sha256",
@@ -75,7 +43,7 @@ async function measure(input: BaselineInput): Promise<BaselineResult> {
   let tokens = 0;
   const worker = async () => {
     while (!stopped) {
-      await makeToken(input, privateKey);
+      await signToken(input, privateKey);
       if (counting) tokens++;
     }
   };
