@@ -66,11 +66,10 @@ async function visibleSubscriptions(
   return all.filter((_, i) => visible[i]);
 }
 
-export async function requireResourceGroup(
-  deps: ControlPlaneDeps,
-  subscriptionId: string,
-  name: string,
-) {
+/** The resource group a request's path names; 404 when it or its subscription does not exist. */
+export async function requireResourceGroup(context: ArmContext, deps: ControlPlaneDeps) {
+  const subscriptionId = context.params.subscriptionId!;
+  const name = context.params.resourceGroupName!;
   if (!(await deps.resources.getResource(`/subscriptions/${subscriptionId}`)))
     throw armErrors.subscriptionNotFound(subscriptionId);
   const group = await deps.resources.getResource(
@@ -174,11 +173,7 @@ export const microsoftResources: Operation[] = [
       scope: rgScope(c),
     }),
     async handle(context, deps) {
-      const group = await requireResourceGroup(
-        deps,
-        context.params.subscriptionId!,
-        context.params.resourceGroupName!,
-      );
+      const group = await requireResourceGroup(context, deps);
       return { status: 200, body: resourceGroupBody(group) };
     },
   },
@@ -231,11 +226,7 @@ export const microsoftResources: Operation[] = [
       scope: rgScope(c),
     }),
     async handle(context, deps) {
-      const group = await requireResourceGroup(
-        deps,
-        context.params.subscriptionId!,
-        context.params.resourceGroupName!,
-      );
+      const group = await requireResourceGroup(context, deps);
       await deps.resources.deleteResource(group.id);
       return { status: 200 };
     },

@@ -18,11 +18,7 @@ export async function requireAccount(
   context: ArmContext,
   deps: ControlPlaneDeps,
 ): Promise<ArmResourceRecord> {
-  await requireResourceGroup(
-    deps,
-    context.params.subscriptionId!,
-    context.params.resourceGroupName!,
-  );
+  await requireResourceGroup(context, deps);
   const record = await deps.resources.getResource(accountId(context));
   if (!record)
     throw armErrors.resourceNotFound(
@@ -183,11 +179,7 @@ export const accountOperations: Operation[] = [
       scope: scopeOfAccount(c),
     }),
     async handle(context, deps) {
-      await requireResourceGroup(
-        deps,
-        context.params.subscriptionId!,
-        context.params.resourceGroupName!,
-      );
+      await requireResourceGroup(context, deps);
       const existing = await deps.resources.getResource(accountId(context));
       const body = readAccount(
         (context.body ?? {}) as Body,
@@ -242,11 +234,7 @@ export const accountOperations: Operation[] = [
       scope: scopeOfAccount(c),
     }),
     async handle(context, deps) {
-      await requireResourceGroup(
-        deps,
-        context.params.subscriptionId!,
-        context.params.resourceGroupName!,
-      );
+      await requireResourceGroup(context, deps);
       const record = await deps.resources.getResource(accountId(context));
       if (!record) return { status: 204 };
       await deps.resources.deleteResource(record.id);
@@ -264,11 +252,7 @@ export const accountOperations: Operation[] = [
     path: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts",
     permission: () => undefined, // filtered per account below
     async handle(context, deps) {
-      const group = await requireResourceGroup(
-        deps,
-        context.params.subscriptionId!,
-        context.params.resourceGroupName!,
-      );
+      const group = await requireResourceGroup(context, deps);
       return {
         status: 200,
         body: {
