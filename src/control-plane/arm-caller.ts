@@ -22,7 +22,7 @@ export interface ArmAuthenticator {
  */
 export function armAuthenticator(
   verifier: AccessTokenVerifier,
-  ownOrigins: () => string[],
+  ownOrigins: () => readonly string[],
   nowSeconds: () => number,
 ): ArmAuthenticator {
   return {
@@ -53,7 +53,7 @@ const ARM_AUDIENCES = ["https://management.azure.com", "https://management.core.
 function rejection(
   reason: string,
   claims: Record<string, unknown> | undefined,
-  own: string[],
+  own: readonly string[],
   now: number,
 ): ArmError {
   switch (reason) {

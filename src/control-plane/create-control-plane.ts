@@ -19,7 +19,7 @@ const providers: ArmOperation<ControlPlaneDeps>[][] = [
 export interface ControlPlaneSettings {
   verifier: AccessTokenVerifier;
   /** Keyless's own origins: ARM clients given `endpoint` ask for tokens with this audience. */
-  ownOrigins: () => string[];
+  ownOrigins: () => readonly string[];
   activity: ActivityLogStore;
 }
 

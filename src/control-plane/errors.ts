@@ -32,7 +32,7 @@ export const armErrors = {
     ),
   invalidToken: () =>
     new ArmError(401, "InvalidAuthenticationToken", "The access token is invalid."),
-  wrongAudience: (audience: string, ownAudiences: string[]) =>
+  wrongAudience: (audience: string, ownAudiences: readonly string[]) =>
     new ArmError(
       401,
       "InvalidAuthenticationTokenAudience",

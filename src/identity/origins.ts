@@ -5,15 +5,24 @@
  */
 export class Origins {
   private port = 0;
+  /** Computed once per port: every token request and verification consults it. */
+  private own: string[] = [];
 
   constructor(
     private readonly hostNames: string[],
     private readonly publicUrl?: string,
-  ) {}
+  ) {
+    this.setHttpsPort(0);
+  }
 
   /** Set once the HTTPS listener knows its port. */
   setHttpsPort(port: number): void {
     this.port = port;
+    const names = ["localhost", "127.0.0.1", "[::1]", ...this.hostNames];
+    const origins = names.flatMap((name) =>
+      port === 443 ? [`https://${name}`, `https://${name}:443`] : [`https://${name}:${port}`],
+    );
+    this.own = this.publicUrl ? [this.publicUrl, ...origins] : origins;
   }
 
   get httpsPort(): number {
@@ -26,14 +35,8 @@ export class Origins {
   }
 
   /** Every origin Keyless accepts as its own (issuers, assertion audiences, ARM audiences). */
-  all(): string[] {
-    const names = ["localhost", "127.0.0.1", "[::1]", ...this.hostNames];
-    const origins = names.flatMap((name) =>
-      this.port === 443
-        ? [`https://${name}`, `https://${name}:443`]
-        : [`https://${name}:${this.port}`],
-    );
-    return this.publicUrl ? [this.publicUrl, ...origins] : origins;
+  all(): readonly string[] {
+    return this.own;
   }
 
   /** The origin for a request's Host header, if it is one of ours; else the canonical one. */
