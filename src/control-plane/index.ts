@@ -19,3 +19,4 @@ export {
   ACCOUNT_TYPE,
   DEPLOYMENT_TYPE,
 } from "./providers/microsoft-cognitiveservices/api-versions.js";
+export { nextRecord } from "./resource-record.js";

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   assignmentName,
   builtInRoleIds,
@@ -12,6 +11,7 @@ import {
   SUBSCRIPTION_TYPE,
   generateAccountKey,
   keyContext,
+  nextRecord,
   type AccountKeyStore,
   type ArmResourceRecord,
   type ArmResourceStore,
@@ -48,16 +48,8 @@ export async function seedDevControlPlane(deps: ControlPlaneSeedDeps): Promise<b
     name: string,
     parentId: string,
     body: Record<string, unknown>,
-  ): ArmResourceRecord => ({
-    id,
-    type,
-    name,
-    parentId,
-    body,
-    etag: randomUUID(),
-    createdAt: deps.now,
-    updatedAt: deps.now,
-  });
+  ): ArmResourceRecord =>
+    nextRecord({ id, type, name, parentId, body }, undefined, undefined, deps.now);
   const ensure = async (resource: () => Promise<ArmResourceRecord>, id: string) => {
     if (await deps.resources.getResource(id)) return;
     await deps.resources.putResource(await resource());

@@ -3,6 +3,14 @@ import type { Dialect, SqlDb } from "./sql-db.js";
 /** A statement valid in both SQLite and PostgreSQL, or one per dialect where they differ. */
 type Statement = string | Record<Dialect, string>;
 
+/** `CREATE TABLE` with a `seq` column numbered by the database, in each dialect's spelling. */
+function sequencedTable(name: string, columns: string): Record<Dialect, string> {
+  return {
+    sqlite: `CREATE TABLE ${name} (seq INTEGER PRIMARY KEY AUTOINCREMENT, ${columns})`,
+    postgres: `CREATE TABLE ${name} (seq BIGSERIAL PRIMARY KEY, ${columns})`,
+  };
+}
+
 interface Migration {
   version: number;
   name: string;
@@ -135,20 +143,7 @@ export const migrations: Migration[] = [
       // INVARIANT: one assignment per principal, role and scope, whichever replica writes it.
       `CREATE UNIQUE INDEX role_assignments_identity
         ON role_assignments (principal_id, role_definition_id, scope)`,
-      {
-        sqlite: `CREATE TABLE changes (
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          entity TEXT NOT NULL,
-          key TEXT NOT NULL,
-          at BIGINT NOT NULL
-        )`,
-        postgres: `CREATE TABLE changes (
-          seq BIGSERIAL PRIMARY KEY,
-          entity TEXT NOT NULL,
-          key TEXT NOT NULL,
-          at BIGINT NOT NULL
-        )`,
-      },
+      sequencedTable("changes", `entity TEXT NOT NULL, key TEXT NOT NULL, at BIGINT NOT NULL`),
     ],
   },
   {
@@ -181,32 +176,18 @@ export const migrations: Migration[] = [
         updated_at BIGINT NOT NULL
       )`,
       // Every control-plane write: who, what, when, result. Append only.
-      {
-        sqlite: `CREATE TABLE activity_log (
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          at BIGINT NOT NULL,
-          correlation_id TEXT NOT NULL,
-          caller_object_id TEXT,
-          caller_name TEXT,
-          operation TEXT NOT NULL,
-          method TEXT NOT NULL,
-          resource_id TEXT NOT NULL,
-          status INTEGER NOT NULL,
-          error_code TEXT
-        )`,
-        postgres: `CREATE TABLE activity_log (
-          seq BIGSERIAL PRIMARY KEY,
-          at BIGINT NOT NULL,
-          correlation_id TEXT NOT NULL,
-          caller_object_id TEXT,
-          caller_name TEXT,
-          operation TEXT NOT NULL,
-          method TEXT NOT NULL,
-          resource_id TEXT NOT NULL,
-          status INTEGER NOT NULL,
-          error_code TEXT
-        )`,
-      },
+      sequencedTable(
+        "activity_log",
+        `at BIGINT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        caller_object_id TEXT,
+        caller_name TEXT,
+        operation TEXT NOT NULL,
+        method TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        error_code TEXT`,
+      ),
     ],
   },
 ];

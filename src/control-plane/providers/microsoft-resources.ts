@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { ArmContext, ArmOperation, ArmResult } from "../arm-operation.js";
 import type { ControlPlaneDeps } from "../control-plane-deps.js";
 import { armErrors } from "../errors.js";
+import { nextRecord } from "../resource-record.js";
 import type { ArmResourceRecord } from "../store.js";
 
 const SUBSCRIPTION_VERSIONS = [
@@ -198,19 +198,18 @@ export const microsoftResources: Operation[] = [
       const existing = await deps.resources.getResource(
         `${subscription.id}/resourceGroups/${resourceGroupName}`,
       );
-      const now = deps.clock.now();
-      const record: ArmResourceRecord = {
-        id: existing?.id ?? `${subscription.id}/resourceGroups/${resourceGroupName}`,
-        type: RESOURCE_GROUP_TYPE,
-        name: existing?.name ?? resourceGroupName,
-        parentId: subscription.id,
-        body: { location: body.location, ...(body.tags ? { tags: body.tags } : {}) },
-        etag: randomUUID(),
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-        createdBy: existing?.createdBy ?? context.caller.objectId,
-        updatedBy: context.caller.objectId,
-      };
+      const record = nextRecord(
+        {
+          id: `${subscription.id}/resourceGroups/${resourceGroupName}`,
+          type: RESOURCE_GROUP_TYPE,
+          name: resourceGroupName,
+          parentId: subscription.id,
+          body: { location: body.location, ...(body.tags ? { tags: body.tags } : {}) },
+        },
+        existing,
+        context.caller.objectId,
+        deps.clock.now(),
+      );
       const created = await deps.resources.putResource(record);
       return { status: created ? 201 : 200, body: resourceGroupBody(record) };
     },

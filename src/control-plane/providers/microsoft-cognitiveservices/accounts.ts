@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { ArmContext, ArmOperation, ArmResult } from "../../arm-operation.js";
 import type { ControlPlaneDeps } from "../../control-plane-deps.js";
 import { armErrors, cognitiveServicesErrors } from "../../errors.js";
+import { nextRecord } from "../../resource-record.js";
 import type { ArmResourceRecord } from "../../store.js";
 import { requireResourceGroup } from "../microsoft-resources.js";
 import { generateAccountKey, keyContext } from "./account-keys.js";
@@ -130,19 +130,13 @@ async function save(
     (body.properties as { customSubDomainName: string }).customSubDomainName,
   );
   const account = await withIdentity(context, deps, id, name, body);
-  const now = deps.clock.now();
-  const record: ArmResourceRecord = {
-    id,
-    type: ACCOUNT_TYPE,
-    name,
-    parentId: id.slice(0, id.toLowerCase().indexOf("/providers/")),
-    body: account,
-    etag: randomUUID(),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
-    createdBy: existing?.createdBy ?? context.caller.objectId,
-    updatedBy: context.caller.objectId,
-  };
+  const parentId = id.slice(0, id.toLowerCase().indexOf("/providers/"));
+  const record = nextRecord(
+    { id, type: ACCOUNT_TYPE, name, parentId, body: account },
+    existing,
+    context.caller.objectId,
+    deps.clock.now(),
+  );
   await deps.resources.putResource(record);
   if (!existing) await createKeys(deps, id);
   return { status: existing ? 200 : 201, body: accountBody(record, context.origin) };

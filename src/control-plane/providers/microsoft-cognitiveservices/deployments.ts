@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { ArmContext, ArmOperation } from "../../arm-operation.js";
 import type { ControlPlaneDeps } from "../../control-plane-deps.js";
 import { armErrors, cognitiveServicesErrors } from "../../errors.js";
+import { nextRecord } from "../../resource-record.js";
 import type { ArmResourceRecord } from "../../store.js";
 import { accountId, requireAccount } from "./accounts.js";
 import { COGNITIVE_SERVICES_VERSIONS, DEPLOYMENT_TYPE } from "./api-versions.js";
@@ -98,19 +98,18 @@ export const deploymentOperations: Operation[] = [
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       const existing = await deps.resources.getResource(deploymentId(context));
-      const now = deps.clock.now();
-      const record: ArmResourceRecord = {
-        id: existing?.id ?? `${account.id}/deployments/${context.params.deploymentName}`,
-        type: DEPLOYMENT_TYPE,
-        name: existing?.name ?? context.params.deploymentName!,
-        parentId: account.id,
-        body: readDeployment((context.body ?? {}) as Body),
-        etag: randomUUID(),
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-        createdBy: existing?.createdBy ?? context.caller.objectId,
-        updatedBy: context.caller.objectId,
-      };
+      const record = nextRecord(
+        {
+          id: `${account.id}/deployments/${context.params.deploymentName}`,
+          type: DEPLOYMENT_TYPE,
+          name: context.params.deploymentName!,
+          parentId: account.id,
+          body: readDeployment((context.body ?? {}) as Body),
+        },
+        existing,
+        context.caller.objectId,
+        deps.clock.now(),
+      );
       await deps.resources.putResource(record);
       return { status: existing ? 200 : 201, body: deploymentBody(record) };
     },
