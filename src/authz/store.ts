@@ -50,7 +50,8 @@ export interface Change {
   seq: number;
   /**
    * `roleAssignment` (key: name), `roleDefinition` (role id), `groupMember` (member id),
-   * `principal` (principal id), `accountKey` (account); open to more.
+   * `principal` (principal id), `accountKey` (account), `armResource` (lowercased ARM id;
+   * a deleted resource's change stands for everything below it); open to more.
    */
   entity: "roleAssignment" | "roleDefinition" | "groupMember" | "principal" | "accountKey" | string;
   key: string;

@@ -1,3 +1,4 @@
+import type { AuditQuery, AuditRecord } from "../audit/index.js";
 import type { AuthzIndex, AuthzStore } from "../authz/index.js";
 import type { Clock } from "../kernel/index.js";
 import type { ArmCaller } from "./arm-caller.js";
@@ -41,6 +42,11 @@ export interface ControlPlaneDeps {
     }): Promise<{ principalId: string }>;
     /** Deletes it with its account: its tokens stop verifying and the name can be reused. */
     deleteSystemIdentity(principalId: string): Promise<void>;
+  };
+  /** Reads the data-plane audit log (Keyless.Audit); the control plane never writes it. */
+  audit: {
+    /** Newest first. */
+    queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
   };
   tenants: {
     get(

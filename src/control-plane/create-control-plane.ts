@@ -8,12 +8,14 @@ import type { ActivityLogStore } from "./store.js";
 import { microsoftAuthorization } from "./providers/microsoft-authorization/index.js";
 import { microsoftCognitiveServices } from "./providers/microsoft-cognitiveservices/index.js";
 import { microsoftResources } from "./providers/microsoft-resources.js";
+import { keylessAudit } from "./providers/keyless-audit.js";
 
 /** The resource providers Keyless serves; adding one is a file and a line here. */
 const providers: ArmOperation<ControlPlaneDeps>[][] = [
   microsoftResources,
   microsoftAuthorization,
   microsoftCognitiveServices,
+  keylessAudit,
 ];
 
 export interface ControlPlaneSettings {

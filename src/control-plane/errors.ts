@@ -179,3 +179,15 @@ export const cognitiveServicesErrors = {
   invalidProperty: (detail: string) =>
     new ArmError(400, "InvalidRequestContent", `The request content was invalid: ${detail}`),
 };
+
+/** Keyless.Audit's own errors. */
+export const auditErrors = {
+  invalidScope: (scope: string) =>
+    new ArmError(400, "InvalidScope", `The scope '${scope}' is not valid.`),
+  invalidQueryParameter: (name: string, value: string, expected: string) =>
+    new ArmError(
+      400,
+      "InvalidQueryParameterValue",
+      `The value '${value}' of query parameter '${name}' is not valid: ${expected}`,
+    ),
+};

@@ -190,6 +190,44 @@ export const migrations: Migration[] = [
       ),
     ],
   },
+  {
+    version: 4,
+    name: "audit log",
+    statements: [
+      // Every data-plane request, one hash chain. `seq` is assigned by the writer holding the
+      // audit lock (the tail's seq + 1), so seqs have no gaps; the primary key refuses a second
+      // writer that skipped the lock. `account_key` is the lowercased account id, for scopes.
+      `CREATE TABLE audit_records (
+        seq BIGINT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        request_id TEXT NOT NULL,
+        tenant_id TEXT,
+        principal_object_id TEXT,
+        principal_type TEXT,
+        principal_app_id TEXT,
+        principal_display_name TEXT,
+        auth_method TEXT NOT NULL,
+        client_address TEXT NOT NULL,
+        account_id TEXT,
+        account_key TEXT,
+        deployment_id TEXT,
+        operation TEXT NOT NULL,
+        data_action TEXT,
+        decision TEXT NOT NULL,
+        decided_by TEXT,
+        status INTEGER NOT NULL,
+        latency_ms DOUBLE PRECISION NOT NULL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      // Queries read newest first within a principal, an account, or a time range.
+      `CREATE INDEX audit_records_principal ON audit_records (principal_object_id, seq)`,
+      `CREATE INDEX audit_records_account ON audit_records (account_key, seq)`,
+      `CREATE INDEX audit_records_at ON audit_records (at)`,
+    ],
+  },
 ];
 
 const LOCK_ID = 7_265_734; // any constant: serialises migrations across replicas

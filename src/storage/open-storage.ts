@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { type AuditStore, extendChain } from "../audit/index.js";
 import type { AuthzStore, ChangeFeed } from "../authz/index.js";
 import type {
   AccountKeyStore,
@@ -13,6 +14,7 @@ import { migrate } from "./migrations.js";
 import { PostgresDb } from "./postgres-db.js";
 import { SqlAccountKeyStore } from "./sql-account-key-store.js";
 import { SqlActivityLogStore } from "./sql-activity-log-store.js";
+import { SqlAuditStore } from "./sql-audit-store.js";
 import { SqlArmResourceStore } from "./sql-arm-resource-store.js";
 import { SqlAuthzStore } from "./sql-authz-store.js";
 import { SqlChangeFeed } from "./sql-change-feed.js";
@@ -35,6 +37,8 @@ export interface Storage {
   readonly accountKeys: AccountKeyStore;
   /** Every control-plane write. */
   readonly activityLog: ActivityLogStore;
+  /** Every data-plane request, one hash chain shared by every replica. */
+  readonly audit: AuditStore;
   close(): Promise<void>;
 }
 
@@ -64,9 +68,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     signingKeys: new SqlSigningKeyStore(db),
     authz: new SqlAuthzStore(db, clock),
     changes: new SqlChangeFeed(db),
-    resources: new SqlArmResourceStore(db),
+    resources: new SqlArmResourceStore(db, clock),
     accountKeys: new SqlAccountKeyStore(db, clock),
     activityLog: new SqlActivityLogStore(db),
+    audit: new SqlAuditStore(db, extendChain),
     close: () => db.close(),
   };
 }

@@ -1,4 +1,6 @@
 import type { ArmResourceRecord, ArmResourceStore } from "../control-plane/index.js";
+import type { Clock } from "../kernel/index.js";
+import { appendChange, lockChangeFeed } from "./sql-change-feed.js";
 import type { Row, SqlDb } from "./sql-db.js";
 
 const key = (id: string) => id.toLowerCase();
@@ -18,9 +20,16 @@ function toRecord(row: Row): ArmResourceRecord {
   };
 }
 
-/** ARM resources as JSON documents keyed by their lowercased id (ARM ids are case-insensitive). */
+/**
+ * ARM resources as JSON documents keyed by their lowercased id (ARM ids are case-insensitive).
+ * Every write appends an `armResource` change (key: the lowercased id) so each replica's data
+ * plane sees a new deployment, `disableLocalAuth` or a network rule within the poll period.
+ */
 export class SqlArmResourceStore implements ArmResourceStore {
-  constructor(private readonly db: SqlDb) {}
+  constructor(
+    private readonly db: SqlDb,
+    private readonly clock: Clock,
+  ) {}
 
   async getResource(id: string): Promise<ArmResourceRecord | undefined> {
     const rows = await this.db.query("SELECT * FROM arm_resources WHERE id_key = ?", [key(id)]);
@@ -29,6 +38,8 @@ export class SqlArmResourceStore implements ArmResourceStore {
 
   async putResource(record: ArmResourceRecord): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      await lockChangeFeed(tx);
+      await appendChange(tx, "armResource", key(record.id), this.clock.now());
       const values = [
         record.id,
         record.type,
@@ -61,7 +72,9 @@ export class SqlArmResourceStore implements ArmResourceStore {
   async deleteResource(id: string): Promise<boolean> {
     const prefix = key(id);
     return this.db.transaction(async (tx) => {
+      await lockChangeFeed(tx);
       const removed = await tx.execute("DELETE FROM arm_resources WHERE id_key = ?", [prefix]);
+      if (removed > 0) await appendChange(tx, "armResource", prefix, this.clock.now());
       await tx.execute("DELETE FROM arm_resources WHERE SUBSTR(id_key, 1, ?) = ?", [
         prefix.length + 1,
         `${prefix}/`,

@@ -1,0 +1,170 @@
+import type { AuditEntry, AuditSink } from "./model.js";
+import type { AuditStore } from "./store.js";
+
+export const AUDIT_FLUSH_INTERVAL_MS = 100;
+export const AUDIT_BATCH_SIZE = 200;
+const MAX_RETRY_DELAY_MS = 5_000;
+/** About 50 MB of entries: what a replica holds while its database is away before it drops. */
+const MAX_QUEUED = 100_000;
+
+/** The timer functions the log uses; tests inject their own. */
+export interface AuditTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** A pino logger fits. */
+export interface AuditErrorLog {
+  error(details: object, message: string): void;
+}
+
+export interface AuditLogOptions {
+  store: Pick<AuditStore, "appendBatch">;
+  log: AuditErrorLog;
+  /** How often queued entries are written. */
+  flushIntervalMs?: number;
+  /** Entries per write; this many waiting also starts a write at once. */
+  batchSize?: number;
+  /** After failed writes the wait doubles from the interval up to this. */
+  maxRetryDelayMs?: number;
+  /** Entries beyond this many waiting are dropped (and counted) rather than exhaust memory. */
+  maxQueued?: number;
+  timers?: AuditTimers;
+}
+
+/** For metrics: entries waiting now, and totals since start. */
+export interface AuditLogCounters {
+  queued: number;
+  written: number;
+  failedWrites: number;
+  dropped: number;
+}
+
+const realTimers: AuditTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * The audit sink of the request path. `record` is an array push: no IO, no await, no throw, so
+ * auditing adds nothing measurable to a request. Writes happen in the background, in batches,
+ * one at a time (so the chain keeps the order entries were recorded in); a failed write leaves
+ * its entries at the head of the queue and is retried after a growing pause. `close` writes
+ * everything still waiting.
+ */
+export class AuditLog implements AuditSink {
+  private queue: AuditEntry[] = [];
+  private written = 0;
+  private failedWrites = 0;
+  private dropped = 0;
+  private consecutiveFailures = 0;
+  /** The write in flight: at most one, every flush joins it. */
+  private flushing: Promise<void> | undefined;
+  private timer: unknown;
+  private running = false;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly maxQueued: number;
+  private readonly timers: AuditTimers;
+
+  constructor(private readonly options: AuditLogOptions) {
+    this.intervalMs = options.flushIntervalMs ?? AUDIT_FLUSH_INTERVAL_MS;
+    this.batchSize = options.batchSize ?? AUDIT_BATCH_SIZE;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? MAX_RETRY_DELAY_MS;
+    this.maxQueued = options.maxQueued ?? MAX_QUEUED;
+    this.timers = options.timers ?? realTimers;
+  }
+
+  record(entry: AuditEntry): void {
+    if (this.queue.length >= this.maxQueued) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(entry);
+    // `===`: once per full batch, and not while failures hold writes back.
+    if (this.queue.length === this.batchSize && !this.flushing && this.consecutiveFailures === 0)
+      this.schedule(0);
+  }
+
+  get counters(): AuditLogCounters {
+    return {
+      queued: this.queue.length,
+      written: this.written,
+      failedWrites: this.failedWrites,
+      dropped: this.dropped,
+    };
+  }
+
+  /** Starts writing every `flushIntervalMs`. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(this.intervalMs);
+  }
+
+  /**
+   * Writes what is queued, batch by batch, after any write in flight; resolves when the queue is
+   * empty or a write failed (the entries stay queued). Never rejects.
+   */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  /** Stops the timer and writes everything still queued; rejects if some could not be written. */
+  async close(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    // A write in flight may be a failing one: wait for it, then try once more.
+    await this.flushing;
+    await this.flush();
+    if (this.queue.length > 0)
+      throw new Error(`${this.queue.length} audit entries could not be written`);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().then(() => this.schedule(this.nextDelay()));
+    }, ms);
+  }
+
+  private nextDelay(): number {
+    if (this.consecutiveFailures > 0)
+      return Math.min(this.intervalMs * 2 ** this.consecutiveFailures, this.maxRetryDelayMs);
+    return this.queue.length >= this.batchSize ? 0 : this.intervalMs;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      // INVARIANT: `record` only appends, so the head of the queue is this batch until removed.
+      const batch = this.queue.slice(0, this.batchSize);
+      try {
+        await this.options.store.appendBatch(batch);
+      } catch (error) {
+        this.failedWrites++;
+        this.consecutiveFailures++;
+        // Ids only: entries name principals and addresses, which do not belong in a log line.
+        this.options.log.error(
+          {
+            err: error,
+            entries: batch.length,
+            firstRequestId: batch[0]!.requestId,
+            lastRequestId: batch[batch.length - 1]!.requestId,
+            queued: this.queue.length,
+            dropped: this.dropped,
+          },
+          "audit write failed; the entries stay queued",
+        );
+        return;
+      }
+      this.queue.splice(0, batch.length);
+      this.written += batch.length;
+      this.consecutiveFailures = 0;
+    }
+  }
+}
