@@ -45,6 +45,7 @@ function describe(environment: DevEnvironment): string {
     `Managed identity ${environment.managedIdentity.clientId} (${environment.managedIdentity.name})`,
     `Dev user         ${environment.user.userPrincipalName}  password ${environment.user.password}`,
     `Public client    ${environment.publicClient.appId}`,
+    `AI account       ${environment.account.endpoint}  deployments ${environment.account.deployments.map((d) => d.name).join(", ")}`,
     "",
     "Managed identity for DefaultAzureCredential, unchanged code:",
     environment.snippets.managedIdentityShell,
@@ -52,6 +53,9 @@ function describe(environment: DevEnvironment): string {
     environment.snippets.defaultAzureCredential,
     "",
     environment.snippets.clientSecretCredential,
+    "",
+    "Chat with the unchanged openai client:",
+    environment.snippets.azureOpenAI,
     "",
   ].join("\n");
 }

@@ -16,10 +16,23 @@ import {
   registerManagedIdentityRoutes,
   type Identity,
 } from "./identity/index.js";
+import {
+  AccountCatalog,
+  closeUpstreams,
+  createUpstreams,
+  DataPlane,
+  registerDataPlaneRoutes,
+} from "./inference/index.js";
+import { AuditLog } from "./audit/index.js";
 import { loadMasterKey, SecretBox, systemClock, type Clock } from "./kernel/index.js";
 import { ChangePoller, openStorage, type Storage } from "./storage/index.js";
 import { ensureLocalCertificates } from "./tls/index.js";
 import { readFileSync } from "node:fs";
+import {
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  type TokenCredential,
+} from "@azure/identity";
 
 export interface ServerDeps {
   clock?: Clock;
@@ -101,10 +114,20 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     // Authorization facts live in memory on every replica; the change feed keeps them current.
     const authzIndex = new AuthzIndex();
     const authzSync = new AuthzSync(authzIndex, storage.authz);
+    const catalog = new AccountCatalog({
+      resources: storage.resources,
+      keys: storage.accountKeys,
+      openKey: (sealed, context) => secretBox.open(sealed, context),
+    });
+    const after = await authzSync.load(storage.changes);
+    await catalog.load();
     const changes = new ChangePoller({
       feed: storage.changes,
-      after: await authzSync.load(storage.changes),
-      onChanges: (batch) => authzSync.apply(batch),
+      after,
+      onChanges: async (batch) => {
+        await authzSync.apply(batch);
+        await catalog.apply(batch);
+      },
       log: logger,
     });
     const groupsOf = (principalId: string) => identity.directory.transitiveGroups(principalId);
@@ -136,10 +159,31 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
             await storage.directory.deletePrincipal(principalId);
           },
         },
+        audit: storage.audit,
         tenants: { get: (id) => storage.directory.findTenant(id) },
         clock,
       },
     );
+
+    const audit = new AuditLog({ store: storage.audit, log: logger });
+    const upstreams = createUpstreams({
+      clock,
+      simulatedLatencyMsPerToken: config.simulatedLatencyMsPerToken,
+      timeoutMs: config.upstreamTimeoutSeconds * 1000,
+      openSecret: (sealed, context) => secretBox.open(sealed, context),
+      credential: () => upstreamCredential(config),
+    });
+    const dataPlane = new DataPlane({
+      catalog,
+      verifier: identity.verifier,
+      groupsOf,
+      authz: authzIndex,
+      upstreams,
+      audit,
+      clock,
+      log: logger,
+      ...(config.baseDomain && { baseDomain: config.baseDomain }),
+    });
 
     const ready = async () => {
       await storage.db.query("SELECT 1");
@@ -148,6 +192,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     const https = createApp({ logger, https: { key: tls.keyPem, cert: tls.certPem }, ready });
     registerIdentityRoutes(https, identity, () => new Date(clock.now()));
     registerControlPlaneRoutes(https, controlPlane, (host) => identity.origins.fromHost(host));
+    registerDataPlaneRoutes(https, dataPlane);
     const managedIdentity = createApp({ logger, ready });
     registerManagedIdentityRoutes(managedIdentity, identity);
 
@@ -162,6 +207,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       caPath: tls.caPath,
       startBackgroundWork() {
         changes.start();
+        audit.start();
         timer ??= setInterval(() => {
           identity.keyRing
             .refresh()
@@ -172,7 +218,12 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       async close() {
         if (timer) clearInterval(timer);
         await changes.stop();
+        // Drain requests first: each writes its audit entry, which `audit.close` then stores.
         await Promise.all([https.close(), managedIdentity.close()]);
+        await audit.close().catch((error: unknown) => {
+          logger.error({ err: error }, "audit entries were lost at shutdown");
+        });
+        await closeUpstreams(upstreams);
         await storage.close();
       },
     };
@@ -192,8 +243,27 @@ async function serverCertificate(
     };
   }
   const hostNames = [...config.hostNames];
+  if (config.baseDomain) hostNames.push(`*.${config.baseDomain}`);
   if (config.publicUrl) hostNames.push(new URL(config.publicUrl).hostname);
   return ensureLocalCertificates(config.dataDir, hostNames);
+}
+
+/**
+ * Keyless's own identity towards `azure-openai` upstreams: the configured service principal, or
+ * `DefaultAzureCredential` (a managed identity when Keyless runs in Azure). Never a key.
+ */
+function upstreamCredential(config: Config): TokenCredential {
+  const { upstreamTenantId, upstreamClientId, upstreamClientSecret, upstreamAuthorityHost } =
+    config;
+  if (upstreamTenantId && upstreamClientId && upstreamClientSecret) {
+    return new ClientSecretCredential(upstreamTenantId, upstreamClientId, upstreamClientSecret, {
+      ...(upstreamAuthorityHost && {
+        authorityHost: upstreamAuthorityHost,
+        disableInstanceDiscovery: true,
+      }),
+    });
+  }
+  return new DefaultAzureCredential();
 }
 
 /** The dev environment's secrets are published; production must never trust them. */

@@ -30,6 +30,21 @@ function positiveInteger(raw: string): number {
   return value;
 }
 
+function nonNegativeNumber(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0)
+    throw new Error(`expected a number ≥ 0, got "${raw}"`);
+  return value;
+}
+
+function domain(raw: string): string | undefined {
+  if (raw === "") return undefined;
+  const name = raw.toLowerCase().replace(/^\.+/, "");
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name))
+    throw new Error(`expected a DNS domain such as ai.example.com, got "${raw}"`);
+  return name;
+}
+
 function list(raw: string): string[] {
   return raw
     .split(",")
@@ -120,6 +135,13 @@ export const configSchema = {
       "Canonical `https://host[:port]` clients use. Unset: issuers and discovery endpoints follow the scheme and host of each request.",
     parse: optionalText,
   }),
+  baseDomain: setting({
+    env: "KEYLESS_BASE_DOMAIN",
+    default: undefined as string | undefined,
+    description:
+      "Domain under which `{account}.{domain}` host names address accounts' data planes (with wildcard DNS and certificate). Unset: accounts are addressed by the path prefix `/accounts/{account}/` only.",
+    parse: domain,
+  }),
   tlsCertFile: setting({
     env: "KEYLESS_TLS_CERT_FILE",
     default: undefined as string | undefined,
@@ -191,6 +213,46 @@ export const configSchema = {
     default: 300,
     description: "Length of the failed-authentication window.",
     parse: positiveInteger,
+  }),
+  simulatedLatencyMsPerToken: setting({
+    env: "KEYLESS_SIMULATED_LATENCY_MS_PER_TOKEN",
+    default: 0,
+    description:
+      "Delay the simulated upstream adds per generated token (a deployment's `properties.upstream.latencyMsPerToken` overrides it).",
+    parse: nonNegativeNumber,
+  }),
+  upstreamTimeoutSeconds: setting({
+    env: "KEYLESS_UPSTREAM_TIMEOUT_SECONDS",
+    default: 300,
+    description:
+      "How long an upstream may take to answer (headers), and may stay silent mid-stream, before the caller gets 504 or an error event.",
+    parse: positiveInteger,
+  }),
+  upstreamTenantId: setting({
+    env: "KEYLESS_UPSTREAM_TENANT_ID",
+    default: undefined as string | undefined,
+    description:
+      "With `KEYLESS_UPSTREAM_CLIENT_ID` and `KEYLESS_UPSTREAM_CLIENT_SECRET`: the service principal Keyless signs in as to call `azure-openai` upstreams. Unset: `DefaultAzureCredential` (a managed identity in Azure).",
+    parse: optionalText,
+  }),
+  upstreamClientId: setting({
+    env: "KEYLESS_UPSTREAM_CLIENT_ID",
+    default: undefined as string | undefined,
+    description: "Client id of Keyless's own service principal for `azure-openai` upstreams.",
+    parse: optionalText,
+  }),
+  upstreamClientSecret: setting({
+    env: "KEYLESS_UPSTREAM_CLIENT_SECRET",
+    default: undefined as string | undefined,
+    description: "Client secret of Keyless's own service principal for `azure-openai` upstreams.",
+    parse: optionalText,
+  }),
+  upstreamAuthorityHost: setting({
+    env: "KEYLESS_UPSTREAM_AUTHORITY_HOST",
+    default: undefined as string | undefined,
+    description:
+      "Token authority for Keyless's own service principal (`https://login.microsoftonline.com` unless set; another Keyless's URL when chaining gateways).",
+    parse: optionalText,
   }),
   logLevel: setting({
     env: "KEYLESS_LOG_LEVEL",

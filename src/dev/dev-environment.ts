@@ -97,6 +97,17 @@ function snippets(listeners: Listeners, appServiceEnv: Record<string, string>) {
       `const credential = new DefaultAzureCredential();`,
       `const token = await credential.getToken("https://cognitiveservices.azure.com/.default");`,
     ].join("\n"),
+    azureOpenAI: [
+      `// ${Object.keys(appServiceEnv).join(", ")} set as above`,
+      `import { DefaultAzureCredential, getBearerTokenProvider } from "@azure/identity";`,
+      `import { AzureOpenAI } from "openai";`,
+      `const client = new AzureOpenAI({`,
+      `  endpoint: "${listeners.httpsUrl}/accounts/${wellKnown.account.name}/",`,
+      `  azureADTokenProvider: getBearerTokenProvider(new DefaultAzureCredential(), "https://cognitiveservices.azure.com/.default"),`,
+      `  apiVersion: "2024-10-21",`,
+      `});`,
+      `const reply = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hello" }] });`,
+    ].join("\n"),
     clientSecretCredential: [
       `// NODE_EXTRA_CA_CERTS=${listeners.caPath}`,
       `import { ClientSecretCredential } from "@azure/identity";`,

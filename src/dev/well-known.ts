@@ -52,15 +52,15 @@ export const wellKnown = {
     location: "eastus",
     /** Simulated deployments: a chat and an embeddings model (OpenAI format), and a non-OpenAI chat model. */
     deployments: [
-      { name: "gpt-4o", format: "OpenAI", model: "gpt-4o", version: "2024-08-06", capacity: 10 },
+      { name: "gpt-4o", format: "OpenAI", model: "gpt-4o", version: "2024-08-06", capacity: 1000 },
       {
         name: "text-embedding-3-small",
         format: "OpenAI",
         model: "text-embedding-3-small",
         version: "1",
-        capacity: 10,
+        capacity: 1000,
       },
-      { name: "phi-4", format: "Microsoft", model: "Phi-4", version: "7", capacity: 10 },
+      { name: "phi-4", format: "Microsoft", model: "Phi-4", version: "7", capacity: 1000 },
     ],
   },
 } as const;

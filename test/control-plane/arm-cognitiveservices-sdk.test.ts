@@ -9,9 +9,12 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Account, CognitiveServicesManagementClient } from "@azure/arm-cognitiveservices";
 import { ClientSecretCredential } from "@azure/identity";
+import { upstreamKeyContext } from "../../src/inference/upstreams/openai-compatible.js";
+import { loadMasterKey, SecretBox } from "../../src/kernel/index.js";
 import {
   cognitiveServicesClient,
   recorded,
@@ -124,6 +127,29 @@ function managedIdentityToken(objectId: string, metadata = true): Promise<Respon
     object_id: objectId,
   }).toString();
   return fetch(url, { headers: metadata ? { Metadata: "true" } : {} });
+}
+
+/**
+ * A deployment's ARM request over HTTPS without the SDK, whose models drop Keyless's
+ * `properties.upstream` both ways. The response body is returned as sent, unparsed.
+ */
+async function rawDeploymentRequest(
+  method: "PUT" | "GET",
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  const { token } = (await devUserCredential(keyless).getToken(
+    "https://management.azure.com/.default",
+  ))!;
+  const response = await fetch(`${keyless.httpsUrl}${url}?api-version=2025-09-01`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, text: await response.text() };
 }
 
 describe("the validator, for Microsoft.CognitiveServices", () => {
@@ -397,6 +423,79 @@ describe("deployments", () => {
       (await collect(owner.client.deployments.list(rg, name))).map((d) => d.name),
       ["embed"],
     );
+  });
+
+  test("an upstream API key is sealed at rest and never shown: ARM answers hasApiKey", async () => {
+    const name = unique("upstream-key");
+    await createAccount(name, { kind: "OpenAI" });
+    const url = `${accountArmId(name)}/deployments/llama`;
+    const apiKey = `sk-${randomUUID()}`;
+    const upstream = {
+      kind: "openai-compatible",
+      baseUrl: "http://127.0.0.1:8000/v1",
+      model: "meta-llama/Llama-3.1-8B-Instruct",
+    };
+    const shown = { ...upstream, hasApiKey: true };
+    const put = (body: object) =>
+      rawDeploymentRequest("PUT", url, {
+        sku: { name: "Standard", capacity: 1 },
+        properties: { model: { format: "OpenAI", name: "llama-3.1-8b" }, ...body },
+      });
+    const sealedKey = async () => {
+      const record = await keyless.server.storage.resources.getResource(url);
+      const stored = (record!.body.properties as { upstream: Record<string, unknown> }).upstream;
+      assert.ok(!JSON.stringify(record).includes(apiKey), "never stored in clear");
+      return stored.apiKeySealed as string | undefined;
+    };
+
+    // Every ARM answer: the key neither in clear nor sealed, only that there is one.
+    const created = await put({ upstream: { ...upstream, apiKey } });
+    const got = await rawDeploymentRequest("GET", url);
+    const listed = await rawDeploymentRequest("GET", `${accountArmId(name)}/deployments`);
+    assert.equal(created.status, 201, created.text);
+    for (const response of [created, got, listed]) {
+      assert.ok(!response.text.includes(apiKey), response.text);
+      assert.ok(!/apiKey(Sealed)?"/.test(response.text), response.text);
+    }
+    assert.deepEqual(JSON.parse(created.text).properties.upstream, shown);
+    assert.deepEqual(JSON.parse(got.text).properties.upstream, shown);
+    assert.deepEqual(JSON.parse(listed.text).value[0].properties.upstream, shown);
+    assertConforms("Deployments_Get", 200, JSON.parse(got.text));
+
+    // At rest: sealed with the master key, bound to this deployment (the data plane's context).
+    const sealed = await sealedKey();
+    const box = new SecretBox(
+      loadMasterKey(keyless.config.masterKey, join(keyless.dataDir, "master.key")),
+    );
+    assert.equal(box.open(sealed!, upstreamKeyContext(url)), apiKey);
+    assert.throws(() => box.open(sealed!, upstreamKeyContext(`${url}-other`)));
+
+    // A GET-modify-PUT round trip keeps it; a new baseUrl drops it; null removes it.
+    const roundTrip = JSON.parse(got.text).properties as Record<string, unknown>;
+    assert.equal((await put({ upstream: roundTrip.upstream })).status, 200);
+    assert.equal(await sealedKey(), sealed);
+    // A PUT that leaves the field out (as the official SDK always does) keeps the upstream.
+    const withoutUpstream = await put({});
+    assert.deepEqual(JSON.parse(withoutUpstream.text).properties.upstream, shown);
+    assert.equal(await sealedKey(), sealed);
+    const moved = await put({ upstream: { ...upstream, baseUrl: "http://127.0.0.1:9000/v1" } });
+    assert.deepEqual(JSON.parse(moved.text).properties.upstream, {
+      ...upstream,
+      baseUrl: "http://127.0.0.1:9000/v1",
+    });
+    assert.equal(await sealedKey(), undefined);
+    await put({ upstream: { ...upstream, apiKey } });
+    assert.ok(await sealedKey());
+    await put({ upstream: { ...upstream, apiKey: null } });
+    assert.equal(await sealedKey(), undefined);
+
+    // An azure-openai upstream is called with Keyless's identity: it takes no key.
+    const refused = await put({
+      upstream: { kind: "azure-openai", endpoint: "https://example.openai.azure.com", apiKey },
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(JSON.parse(refused.text).error.code, "InvalidRequestContent");
+    assert.ok(!refused.text.includes(apiKey));
   });
 
   test("the dev account's seeded deployments are listed", async () => {

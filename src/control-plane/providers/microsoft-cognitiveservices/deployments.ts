@@ -12,13 +12,23 @@ const UPSTREAM_KINDS = ["simulated", "openai-compatible", "azure-openai"];
 
 const deploymentId = (c: ArmContext) => `${accountId(c)}/deployments/${c.params.deploymentName}`;
 
+/**
+ * What a deployment's upstream API key is sealed to, so it cannot be moved to another deployment.
+ * INVARIANT: the data plane opens it with the same string (`upstreamKeyContext` of
+ * `inference/upstreams/openai-compatible.ts`, which imports this part, so it cannot be shared).
+ */
+const upstreamKeyContext = (deploymentId: string) =>
+  `upstream-api-key:${deploymentId.toLowerCase()}`;
+
 type Body = { sku?: { name?: unknown; capacity?: unknown }; properties?: Record<string, unknown> };
 
 /**
  * The stored deployment. `properties.upstream` is Keyless's own: where the deployment forwards
  * (`simulated` by default, `openai-compatible` with a `baseUrl`, `azure-openai` with an `endpoint`).
+ * A PUT without it keeps the previous upstream: the official SDK knows nothing of the field and
+ * drops it, and an update of the capacity must not quietly re-point the deployment.
  */
-function readDeployment(body: Body) {
+function readDeployment(body: Body, previousUpstream: Record<string, unknown> | undefined) {
   const model = body.properties?.model as
     { format?: unknown; name?: unknown; version?: unknown } | undefined;
   if (typeof model?.name !== "string" || typeof model.format !== "string") {
@@ -31,7 +41,8 @@ function readDeployment(body: Body) {
   if (typeof skuName !== "string" || !Number.isInteger(capacity) || (capacity as number) < 1) {
     throw cognitiveServicesErrors.invalidProperty("'sku.capacity' must be a positive integer.");
   }
-  const upstream = (body.properties?.upstream ?? { kind: "simulated" }) as Record<string, unknown>;
+  const upstream = (body.properties?.upstream ??
+    previousUpstream ?? { kind: "simulated" }) as Record<string, unknown>;
   if (typeof upstream.kind !== "string" || !UPSTREAM_KINDS.includes(upstream.kind)) {
     throw cognitiveServicesErrors.invalidProperty(
       `'properties.upstream.kind' must be one of ${UPSTREAM_KINDS.join(", ")}.`,
@@ -66,6 +77,54 @@ function readDeployment(body: Body) {
   };
 }
 
+/**
+ * `properties.upstream.apiKey` (openai-compatible only) is sealed at rest as `apiKeySealed` and
+ * never shown again. A PUT without `apiKey` keeps the sealed key while the kind and `baseUrl` stay
+ * the same, so a GET-modify-PUT round trip works; `"apiKey": null` removes it; a new `baseUrl`
+ * drops it, so a key is never sent to a host it was not given for.
+ */
+function sealUpstreamKey(
+  upstream: Record<string, unknown>,
+  previous: Record<string, unknown> | undefined,
+  deploymentId: string,
+  box: ControlPlaneDeps["cognitiveServices"]["box"],
+): Record<string, unknown> {
+  // `apiKeySealed` and `hasApiKey` are Keyless's to write, whatever a caller sends.
+  const { apiKey, apiKeySealed: _sealed, hasApiKey: _shown, ...rest } = upstream;
+  if (apiKey !== undefined && apiKey !== null) {
+    if (typeof apiKey !== "string" || apiKey === "") {
+      throw cognitiveServicesErrors.invalidProperty(
+        "'properties.upstream.apiKey' must be a non-empty string.",
+      );
+    }
+    if (rest.kind !== "openai-compatible") {
+      throw cognitiveServicesErrors.invalidProperty(
+        "'properties.upstream.apiKey' is only for openai-compatible upstreams; azure-openai upstreams are called with Keyless's own identity.",
+      );
+    }
+    return { ...rest, apiKeySealed: box.seal(apiKey, upstreamKeyContext(deploymentId)) };
+  }
+  if (
+    apiKey === undefined &&
+    typeof previous?.apiKeySealed === "string" &&
+    previous.kind === rest.kind &&
+    previous.baseUrl === rest.baseUrl
+  ) {
+    return { ...rest, apiKeySealed: previous.apiKeySealed };
+  }
+  return rest;
+}
+
+/** The ARM view of a deployment: a sealed upstream API key shows only as `hasApiKey: true`. */
+function armDeploymentBody(record: ArmResourceRecord) {
+  const body = deploymentBody(record);
+  const upstream = (body.properties as Record<string, unknown>).upstream as
+    Record<string, unknown> | undefined;
+  if (upstream?.apiKeySealed === undefined) return body;
+  const { apiKeySealed: _sealed, ...shown } = upstream;
+  return { ...body, properties: { ...body.properties, upstream: { ...shown, hasApiKey: true } } };
+}
+
 async function requireDeployment(
   context: ArmContext,
   deps: ControlPlaneDeps,
@@ -98,20 +157,31 @@ export const deploymentOperations: Operation[] = [
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       const existing = await deps.resources.getResource(deploymentId(context));
+      const id = `${account.id}/deployments/${context.params.deploymentName}`;
+      const previousUpstream = (
+        existing?.body.properties as { upstream?: Record<string, unknown> } | undefined
+      )?.upstream;
+      const body = readDeployment((context.body ?? {}) as Body, previousUpstream);
+      body.properties.upstream = sealUpstreamKey(
+        body.properties.upstream,
+        previousUpstream,
+        id,
+        deps.cognitiveServices.box,
+      );
       const record = nextRecord(
         {
-          id: `${account.id}/deployments/${context.params.deploymentName}`,
+          id,
           type: DEPLOYMENT_TYPE,
           name: context.params.deploymentName!,
           parentId: account.id,
-          body: readDeployment((context.body ?? {}) as Body),
+          body,
         },
         existing,
         context.caller.objectId,
         deps.clock.now(),
       );
       await deps.resources.putResource(record);
-      return { status: existing ? 200 : 201, body: deploymentBody(record) };
+      return { status: existing ? 200 : 201, body: armDeploymentBody(record) };
     },
   },
   {
@@ -124,7 +194,7 @@ export const deploymentOperations: Operation[] = [
       scope: deploymentId(c),
     }),
     async handle(context, deps) {
-      return { status: 200, body: deploymentBody(await requireDeployment(context, deps)) };
+      return { status: 200, body: armDeploymentBody(await requireDeployment(context, deps)) };
     },
   },
   {
@@ -153,7 +223,7 @@ export const deploymentOperations: Operation[] = [
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       const records = await deps.resources.listChildren(account.id, DEPLOYMENT_TYPE);
-      return { status: 200, body: { value: records.map(deploymentBody) } };
+      return { status: 200, body: { value: records.map(armDeploymentBody) } };
     },
   },
 ];

@@ -1,0 +1,139 @@
+/**
+ * What an account's own settings do to its data plane: `publicNetworkAccess`, `networkAcls`
+ * IP rules and host-name addressing under a base domain. Each change is made through ARM and
+ * takes effect on the next requests (within the change feed's second).
+ */
+import assert from "node:assert/strict";
+import { request } from "node:https";
+import { after, before, test } from "node:test";
+import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
+import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+
+let keyless: TestKeyless;
+let accountId: string;
+const BASE_DOMAIN = "ai.keyless.test";
+const CHAT = JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 3 });
+
+before(async () => {
+  keyless = await startTestKeyless({ KEYLESS_BASE_DOMAIN: BASE_DOMAIN });
+  accountId = keyless.env.account.resourceId;
+});
+after(() => keyless.stop());
+
+async function dataPlaneToken(): Promise<string> {
+  const { appId, secret } = keyless.env.servicePrincipal;
+  return mintToken(keyless, { appId, secret }, "https://cognitiveservices.azure.com");
+}
+
+/** A chat request to the dev account, by path prefix or (with `host`) by host name. */
+function chat(token: string, host?: string): Promise<{ status: number; body: string }> {
+  const url = new URL(keyless.httpsUrl);
+  const path = host
+    ? "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+    : "/accounts/keyless-dev-ai/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21";
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        servername: host ?? url.hostname,
+        method: "POST",
+        path,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          ...(host && { host: `${host}:${url.port}` }),
+        },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(CHAT);
+  });
+}
+
+async function updateAccount(properties: Record<string, unknown>): Promise<void> {
+  const token = await mintToken(keyless, devUser(keyless));
+  const url = `${accountId}?api-version=2023-05-01`;
+  const current = (await armRequest(keyless, "GET", url, { token })).json<{
+    location: string;
+    kind: string;
+    sku: unknown;
+    properties: Record<string, unknown>;
+  }>();
+  const response = await armRequest(keyless, "PUT", url, {
+    token,
+    body: {
+      location: current.location,
+      kind: current.kind,
+      sku: current.sku,
+      properties: {
+        customSubDomainName: current.properties.customSubDomainName,
+        ...properties,
+      },
+    },
+  });
+  assert.ok(response.statusCode < 300, response.body);
+}
+
+/** Polls until the data plane answers `status` (the change feed applies within a second). */
+async function eventually(
+  token: string,
+  status: number,
+): Promise<{ status: number; body: string }> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const response = await chat(token);
+    if (response.status === status || Date.now() > deadline) return response;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("publicNetworkAccess Disabled refuses every caller with Azure's words", async () => {
+  const token = await dataPlaneToken();
+  assert.equal((await chat(token)).status, 200);
+  await updateAccount({ publicNetworkAccess: "Disabled" });
+  const refused = await eventually(token, 403);
+  assert.equal(refused.status, 403, refused.body);
+  assert.deepEqual(JSON.parse(refused.body), {
+    error: {
+      code: "Forbidden",
+      message: "Public access is disabled. Please configure private endpoint.",
+    },
+  });
+  await updateAccount({ publicNetworkAccess: "Enabled" });
+  assert.equal((await eventually(token, 200)).status, 200);
+});
+
+test("networkAcls Deny admits only the listed addresses", async () => {
+  const token = await dataPlaneToken();
+  await updateAccount({
+    networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.0.0.0/8" }] },
+  });
+  const refused = await eventually(token, 403);
+  assert.deepEqual(JSON.parse(refused.body), {
+    error: { code: "Forbidden", message: "Access denied due to Virtual Network/Firewall rules." },
+  });
+  await updateAccount({
+    networkAcls: {
+      defaultAction: "Deny",
+      ipRules: [{ value: "10.0.0.0/8" }, { value: "127.0.0.1" }],
+    },
+  });
+  assert.equal((await eventually(token, 200)).status, 200);
+  await updateAccount({});
+});
+
+test("a base domain addresses the account by host name", async () => {
+  const token = await dataPlaneToken();
+  const byHost = await chat(token, `keyless-dev-ai.${BASE_DOMAIN}`);
+  assert.equal(byHost.status, 200, byHost.body);
+  assert.match(JSON.parse(byHost.body).model as string, /^gpt-4o/);
+  const unknown = await chat(token, `nobody.${BASE_DOMAIN}`);
+  assert.equal(unknown.status, 404, unknown.body);
+});

@@ -1,0 +1,184 @@
+/**
+ * A deployment that forwards to an Azure OpenAI-compatible endpoint with Keyless's own identity,
+ * no keys: gateway A is configured with a service principal of gateway B's tenant and calls B's
+ * deployment with B's tokens. B authorizes A like any caller (RBAC on B's account) and audits it.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import { ClientSecretCredential, getBearerTokenProvider } from "@azure/identity";
+import { AzureOpenAI } from "openai";
+import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
+import { azureRoleIds, roleDefinitionArmId } from "../support/azure-role-ids.js";
+import { eventually } from "../support/eventually.js";
+import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import {
+  createTestServicePrincipal,
+  type TestServicePrincipal,
+} from "../support/test-principals.js";
+
+let gatewayA: TestKeyless;
+let gatewayB: TestKeyless;
+/** A's identity in B's tenant. */
+let aInB: TestServicePrincipal;
+let client: AzureOpenAI;
+
+async function assign(keyless: TestKeyless, principalId: string, roleId: string, scope: string) {
+  const response = await armRequest(
+    keyless,
+    "PUT",
+    `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
+    {
+      token: await mintToken(keyless, devUser(keyless)),
+      body: {
+        properties: {
+          roleDefinitionId: roleDefinitionArmId(keyless.env.subscriptionId, roleId),
+          principalId,
+          principalType: "ServicePrincipal",
+        },
+      },
+    },
+  );
+  assert.equal(response.statusCode, 201, response.body);
+}
+
+before(async () => {
+  gatewayB = await startTestKeyless();
+  aInB = await createTestServicePrincipal(gatewayB, "gateway-a");
+  // Only on B's gpt-4o: A has no way to B's other deployments.
+  await assign(
+    gatewayB,
+    aInB.objectId,
+    azureRoleIds.cognitiveServicesOpenAiUser,
+    `${gatewayB.env.account.resourceId}/deployments/gpt-4o`,
+  );
+
+  gatewayA = await startTestKeyless({
+    KEYLESS_UPSTREAM_TENANT_ID: gatewayB.env.tenantId,
+    KEYLESS_UPSTREAM_CLIENT_ID: aInB.appId,
+    KEYLESS_UPSTREAM_CLIENT_SECRET: aInB.secret,
+    KEYLESS_UPSTREAM_AUTHORITY_HOST: gatewayB.httpsUrl,
+  });
+  const put = await armRequest(
+    gatewayA,
+    "PUT",
+    `${gatewayA.env.account.resourceId}/deployments/chained?api-version=2023-05-01`,
+    {
+      token: await mintToken(gatewayA, devUser(gatewayA)),
+      body: {
+        sku: { name: "Standard", capacity: 1000 },
+        properties: {
+          model: { format: "OpenAI", name: "gpt-4o", version: "2024-08-06" },
+          upstream: {
+            kind: "azure-openai",
+            endpoint: gatewayB.env.account.endpoint,
+            deployment: "gpt-4o",
+          },
+        },
+      },
+    },
+  );
+  assert.equal(put.statusCode, 201, put.body);
+
+  // The caller signs in to A as A's dev service principal: tokens all the way, no key anywhere.
+  const { appId, secret } = gatewayA.env.servicePrincipal;
+  const credential = new ClientSecretCredential(gatewayA.env.tenantId, appId, secret, {
+    authorityHost: gatewayA.httpsUrl,
+    disableInstanceDiscovery: true,
+  });
+  client = new AzureOpenAI({
+    endpoint: gatewayA.env.account.endpoint,
+    azureADTokenProvider: getBearerTokenProvider(
+      credential,
+      "https://cognitiveservices.azure.com/.default",
+    ),
+    apiVersion: "2024-10-21",
+    maxRetries: 0,
+  });
+});
+
+after(async () => {
+  await gatewayA?.stop();
+  await gatewayB?.stop();
+});
+
+test("A calls B's deployment with its own identity, and B audits A as the caller", async () => {
+  const started = Date.now();
+  const reply = await eventually(() =>
+    client.chat.completions.create({
+      model: "chained",
+      messages: [{ role: "user", content: "hello through two gateways" }],
+    }),
+  );
+  assert.match(reply.model, /^gpt-4o/);
+  assert.ok(reply.choices[0]?.message.content);
+
+  const records = await eventually(async () => {
+    const found = await gatewayB.server.storage.audit.queryAudit({
+      principalId: aInB.objectId,
+      from: started,
+      top: 10,
+    });
+    assert.ok(
+      found.some((record) => record.status === 200),
+      "B has not audited A's call yet",
+    );
+    return found;
+  });
+  const call = records.find((record) => record.status === 200)!;
+  assert.equal(call.authMethod, "token");
+  assert.equal(call.decision, "allowed");
+  assert.equal(call.operation, "chat/completions");
+  assert.match(call.deploymentId ?? "", /\/deployments\/gpt-4o$/);
+});
+
+test("streaming passes through both gateways", async () => {
+  const stream = await client.chat.completions.create({
+    model: "chained",
+    stream: true,
+    messages: [{ role: "user", content: "stream through two gateways" }],
+  });
+  let text = "";
+  let sawUsage = false;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? "";
+    if (chunk.usage) sawUsage = true;
+  }
+  assert.ok(text.length > 0);
+  assert.ok(sawUsage, "B's final usage chunk came through A");
+});
+
+test("without a role on B, A's call is refused and the caller learns it is the gateway's problem", async () => {
+  const put = await armRequest(
+    gatewayA,
+    "PUT",
+    `${gatewayA.env.account.resourceId}/deployments/unreachable?api-version=2023-05-01`,
+    {
+      token: await mintToken(gatewayA, devUser(gatewayA)),
+      body: {
+        sku: { name: "Standard", capacity: 1000 },
+        properties: {
+          model: { format: "Microsoft", name: "Phi-4", version: "7" },
+          upstream: {
+            kind: "azure-openai",
+            endpoint: gatewayB.env.account.endpoint,
+            deployment: "phi-4",
+          },
+        },
+      },
+    },
+  );
+  assert.equal(put.statusCode, 201, put.body);
+  const error = await eventually(async () => {
+    const caught = await client.chat.completions
+      .create({ model: "unreachable", messages: [{ role: "user", content: "hi" }] })
+      .then(
+        () => undefined,
+        (failure: { status?: number; message: string }) => failure,
+      );
+    assert.ok(caught && caught.status !== 404, "the deployment is not known yet");
+    return caught;
+  });
+  assert.equal(error.status, 502);
+  assert.match(error.message, /refused Keyless's own identity/);
+});

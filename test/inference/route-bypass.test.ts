@@ -1,0 +1,328 @@
+/**
+ * Route normalisation cannot be talked round: a principal allowed to call one deployment
+ * ("allowed", by a role assignment on that deployment alone) sends crafted paths and bodies
+ * that try to reach its sibling ("secret"). Requests go out over HTTPS exactly as written
+ * (node:https does not normalise paths), and every one either answers from "allowed" or is
+ * refused; none ever reaches "secret".
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { request } from "node:https";
+import { after, before, test } from "node:test";
+import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
+import { azureRoleIds, roleDefinitionArmId } from "../support/azure-role-ids.js";
+import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import { createTestServicePrincipal } from "../support/test-principals.js";
+
+let keyless: TestKeyless;
+let token: string;
+let accountId: string;
+const ACCOUNT = "keyless-dev-ai";
+const SECRET_MODEL = "secret-model";
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/** One HTTPS request with the path and body sent byte for byte as given. */
+function rawRequest(
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+  method = "POST",
+): Promise<RawResponse> {
+  const url = new URL(keyless.httpsUrl);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        host: url.hostname,
+        servername: url.hostname, // the certificate's name, whatever Host header a case sends
+        port: url.port,
+        method,
+        path,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          ...headers,
+        },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(method === "GET" ? undefined : body);
+  });
+}
+
+const CHAT = JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 5 });
+const chatWith = (model: unknown) =>
+  JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 5 });
+const API = "?api-version=2024-10-21";
+
+async function putDeployment(name: string, model: string): Promise<void> {
+  const response = await armRequest(
+    keyless,
+    "PUT",
+    `${accountId}/deployments/${name}?api-version=2023-05-01`,
+    {
+      token: await mintToken(keyless, devUser(keyless)),
+      body: {
+        sku: { name: "Standard", capacity: 1000 },
+        properties: { model: { format: "OpenAI", name: model, version: "1" } },
+      },
+    },
+  );
+  assert.ok(response.statusCode < 300, response.body);
+}
+
+before(async () => {
+  keyless = await startTestKeyless();
+  accountId = keyless.env.account.resourceId;
+  await putDeployment("allowed", "gpt-4o");
+  await putDeployment("secret", SECRET_MODEL);
+  const principal = await createTestServicePrincipal(keyless, "bypass-tester");
+  const assignment = await armRequest(
+    keyless,
+    "PUT",
+    `${accountId}/deployments/allowed/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
+    {
+      token: await mintToken(keyless, devUser(keyless)),
+      body: {
+        properties: {
+          roleDefinitionId: roleDefinitionArmId(
+            keyless.env.subscriptionId,
+            azureRoleIds.cognitiveServicesUser,
+          ),
+          principalId: principal.objectId,
+          principalType: "ServicePrincipal",
+        },
+      },
+    },
+  );
+  assert.equal(assignment.statusCode, 201, assignment.body);
+  token = await mintToken(
+    keyless,
+    { appId: principal.appId, secret: principal.secret },
+    "https://cognitiveservices.azure.com",
+  );
+  // The assignment reaches the data plane through the change feed (≤ 1 s).
+  const deadline = Date.now() + 3000;
+  const allowedPath = `/accounts/${ACCOUNT}/openai/deployments/allowed/chat/completions${API}`;
+  while ((await rawRequest(allowedPath, CHAT)).status !== 200) {
+    assert.ok(Date.now() < deadline, "the assignment never took effect");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+});
+
+after(() => keyless.stop());
+
+/** Either answered by "allowed" or refused with one of `refusals`; never by "secret". */
+function assertNoBypass(response: RawResponse, refusals: number[]): void {
+  assert.ok(
+    !response.body.includes(SECRET_MODEL),
+    `reached the secret deployment: ${response.body}`,
+  );
+  if (response.status === 200) {
+    assert.match(JSON.parse(response.body).model as string, /^gpt-4o/);
+    return;
+  }
+  assert.ok(refusals.includes(response.status), `${response.status} ${response.body}`);
+  const error = (JSON.parse(response.body) as { error: { code: string } }).error;
+  assert.ok(error.code, response.body);
+}
+
+const refusedByRbac = [401];
+const notARoute = [404];
+const badRequest = [400];
+
+const cases: Array<{
+  name: string;
+  path: string;
+  body?: string;
+  refusals: number[];
+  method?: string;
+  headers?: Record<string, string>;
+}> = [
+  {
+    name: "the sibling by name",
+    path: `/accounts/${ACCOUNT}/openai/deployments/secret/chat/completions${API}`,
+    refusals: refusedByRbac,
+  },
+  {
+    name: "the sibling in upper case",
+    path: `/accounts/${ACCOUNT}/openai/deployments/SECRET/chat/completions${API}`,
+    refusals: refusedByRbac,
+  },
+  {
+    name: "every literal in upper case",
+    path: `/ACCOUNTS/${ACCOUNT.toUpperCase()}/OPENAI/DEPLOYMENTS/SECRET/CHAT/COMPLETIONS${API}`,
+    refusals: refusedByRbac,
+  },
+  {
+    name: "duplicate slashes",
+    path: `//accounts//${ACCOUNT}//openai//deployments//secret//chat//completions${API}`,
+    refusals: refusedByRbac,
+  },
+  {
+    name: "dot-dot after the allowed name",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed/../secret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "encoded dot-dot",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed/%2e%2e/secret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "encoded slash inside the name",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed%2F..%2Fsecret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "double-encoded slash",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed%252F..%252Fsecret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "encoded backslash",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed%5C..%5Csecret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "climbing out of the operation",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed/chat/completions/../../../secret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "encoded slash in the operation",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed/chat%2Fcompletions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "a NUL byte after the name",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed%00/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "a trailing space in the name",
+    path: `/accounts/${ACCOUNT}/openai/deployments/secret%20/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "a non-ASCII look-alike",
+    path: `/accounts/${ACCOUNT}/openai/deployments/%C5%BFecret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "a path parameter",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed;/../secret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "an encoded slash in the account",
+    path: `/accounts/${ACCOUNT}%2Fopenai/deployments/secret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "an absolute-form target",
+    path: `https://localhost/accounts/${ACCOUNT}/openai/deployments/secret/chat/completions${API}`,
+    refusals: notARoute,
+  },
+  {
+    name: "the path wins over the body's model",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed/chat/completions${API}`,
+    body: chatWith("secret"),
+    refusals: [],
+  },
+  {
+    name: "a query parameter naming the sibling",
+    path: `/accounts/${ACCOUNT}/openai/deployments/allowed/chat/completions${API}&deployment=secret&model=secret`,
+    refusals: [],
+  },
+  {
+    name: "v1 with the sibling as model",
+    path: `/accounts/${ACCOUNT}/openai/v1/chat/completions`,
+    body: chatWith("secret"),
+    refusals: refusedByRbac,
+  },
+  {
+    name: "v1 with the sibling in upper case",
+    path: `/accounts/${ACCOUNT}/openai/v1/chat/completions`,
+    body: chatWith("SECRET"),
+    refusals: refusedByRbac,
+  },
+  {
+    name: "v1 with a model that climbs",
+    path: `/accounts/${ACCOUNT}/openai/v1/chat/completions`,
+    body: chatWith("allowed/../secret"),
+    refusals: badRequest,
+  },
+  {
+    name: "v1 with a model with a trailing space",
+    path: `/accounts/${ACCOUNT}/openai/v1/chat/completions`,
+    body: chatWith("secret "),
+    refusals: badRequest,
+  },
+  {
+    name: "v1 with a model array",
+    path: `/accounts/${ACCOUNT}/openai/v1/chat/completions`,
+    body: chatWith(["allowed", "secret"]),
+    refusals: badRequest,
+  },
+  {
+    name: "v1 with a duplicated model key",
+    path: `/accounts/${ACCOUNT}/openai/v1/chat/completions`,
+    body: `{"model":"allowed","model":"secret","messages":[{"role":"user","content":"hi"}]}`,
+    refusals: refusedByRbac,
+  },
+  {
+    name: "models with the sibling",
+    path: `/accounts/${ACCOUNT}/models/chat/completions?api-version=2024-05-01-preview`,
+    body: chatWith("secret"),
+    refusals: refusedByRbac,
+  },
+  {
+    name: "models info of the sibling",
+    path: `/accounts/${ACCOUNT}/models/info?model=secret`,
+    method: "GET",
+    refusals: refusedByRbac,
+  },
+  {
+    name: "a host naming another account",
+    path: `/accounts/${ACCOUNT}/openai/deployments/secret/chat/completions${API}`,
+    headers: { host: "secret.localhost" },
+    refusals: refusedByRbac,
+  },
+];
+
+test("at least 20 crafted requests, none reaches the sibling deployment", async (t) => {
+  assert.ok(cases.length >= 20);
+  for (const crafted of cases) {
+    await t.test(crafted.name, async () => {
+      const response = await rawRequest(
+        crafted.path,
+        crafted.body ?? CHAT,
+        crafted.headers,
+        crafted.method,
+      );
+      assertNoBypass(response, crafted.refusals);
+    });
+  }
+});
+
+test("the refusal names the missing data action", async () => {
+  const response = await rawRequest(
+    `/accounts/${ACCOUNT}/openai/deployments/secret/chat/completions${API}`,
+    CHAT,
+  );
+  assert.equal(response.status, 401);
+  assert.match(
+    response.body,
+    /lacks the required data action `Microsoft\.CognitiveServices\/accounts\/OpenAI\/deployments\/chat\/completions\/action`/,
+  );
+});
