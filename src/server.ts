@@ -165,7 +165,11 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       },
     );
 
-    const audit = new AuditLog({ store: storage.audit, log: logger });
+    const audit = new AuditLog({
+      store: storage.audit,
+      log: logger,
+      flushIntervalMs: config.auditFlushIntervalMs,
+    });
     const upstreams = createUpstreams({
       clock,
       simulatedLatencyMsPerToken: config.simulatedLatencyMsPerToken,

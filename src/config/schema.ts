@@ -254,6 +254,13 @@ export const configSchema = {
       "Token authority for Keyless's own service principal (`https://login.microsoftonline.com` unless set; another Keyless's URL when chaining gateways).",
     parse: optionalText,
   }),
+  auditFlushIntervalMs: setting({
+    env: "KEYLESS_AUDIT_FLUSH_INTERVAL_MS",
+    default: 100,
+    description:
+      "How often queued audit entries are written (at once when 200 are waiting). Shutting down writes whatever is still queued.",
+    parse: positiveInteger,
+  }),
   logLevel: setting({
     env: "KEYLESS_LOG_LEVEL",
     default: "info",
