@@ -106,6 +106,11 @@ export class DataPlane {
     }
   }
 
+  /** A request refused before `handle` (a body that could not be read): audited like any other. */
+  reject(request: DataPlaneRequest, refusal: DataPlaneError): DataPlaneResponse {
+    return this.fail(this.startAudit(request), refusal, request.signal);
+  }
+
   private async forward(
     audit: AuditEntry,
     deployment: DeploymentView,
