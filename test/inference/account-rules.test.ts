@@ -4,10 +4,10 @@
  * takes effect on the next requests (within the change feed's second).
  */
 import assert from "node:assert/strict";
-import { request } from "node:https";
 import { after, before, test } from "node:test";
 import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import { rawHttpsRequest, type RawResponse } from "../support/raw-https-request.js";
 
 let keyless: TestKeyless;
 let accountId: string;
@@ -26,34 +26,19 @@ async function dataPlaneToken(): Promise<string> {
 }
 
 /** A chat request to the dev account, by path prefix or (with `host`) by host name. */
-function chat(token: string, host?: string): Promise<{ status: number; body: string }> {
-  const url = new URL(keyless.httpsUrl);
-  const path = host
-    ? "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
-    : "/accounts/keyless-dev-ai/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21";
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        servername: host ?? url.hostname,
-        method: "POST",
-        path,
-        headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
-          ...(host && { host: `${host}:${url.port}` }),
-        },
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
-      },
-    );
-    outgoing.on("error", reject);
-    outgoing.end(CHAT);
+function chat(token: string, host?: string): Promise<RawResponse> {
+  const port = new URL(keyless.httpsUrl).port;
+  return rawHttpsRequest(keyless.httpsUrl, {
+    path: host
+      ? "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+      : "/accounts/keyless-dev-ai/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+    ...(host && { servername: host }),
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      ...(host && { host: `${host}:${port}` }),
+    },
+    body: CHAT,
   });
 }
 
@@ -82,10 +67,7 @@ async function updateAccount(properties: Record<string, unknown>): Promise<void>
 }
 
 /** Polls until the data plane answers `status` (the change feed applies within a second). */
-async function eventually(
-  token: string,
-  status: number,
-): Promise<{ status: number; body: string }> {
+async function answerOnceApplied(token: string, status: number): Promise<RawResponse> {
   const deadline = Date.now() + 2000;
   for (;;) {
     const response = await chat(token);
@@ -98,7 +80,7 @@ test("publicNetworkAccess Disabled refuses every caller with Azure's words", asy
   const token = await dataPlaneToken();
   assert.equal((await chat(token)).status, 200);
   await updateAccount({ publicNetworkAccess: "Disabled" });
-  const refused = await eventually(token, 403);
+  const refused = await answerOnceApplied(token, 403);
   assert.equal(refused.status, 403, refused.body);
   assert.deepEqual(JSON.parse(refused.body), {
     error: {
@@ -107,7 +89,7 @@ test("publicNetworkAccess Disabled refuses every caller with Azure's words", asy
     },
   });
   await updateAccount({ publicNetworkAccess: "Enabled" });
-  assert.equal((await eventually(token, 200)).status, 200);
+  assert.equal((await answerOnceApplied(token, 200)).status, 200);
 });
 
 test("networkAcls Deny admits only the listed addresses", async () => {
@@ -115,7 +97,7 @@ test("networkAcls Deny admits only the listed addresses", async () => {
   await updateAccount({
     networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.0.0.0/8" }] },
   });
-  const refused = await eventually(token, 403);
+  const refused = await answerOnceApplied(token, 403);
   assert.deepEqual(JSON.parse(refused.body), {
     error: { code: "Forbidden", message: "Access denied due to Virtual Network/Firewall rules." },
   });
@@ -125,7 +107,7 @@ test("networkAcls Deny admits only the listed addresses", async () => {
       ipRules: [{ value: "10.0.0.0/8" }, { value: "127.0.0.1" }],
     },
   });
-  assert.equal((await eventually(token, 200)).status, 200);
+  assert.equal((await answerOnceApplied(token, 200)).status, 200);
   await updateAccount({});
 });
 

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { request } from "node:https";
 import { after, before, test } from "node:test";
 import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
 import { azureRoleIds, roleDefinitionArmId } from "../support/azure-role-ids.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import { rawHttpsRequest, type RawResponse } from "../support/raw-https-request.js";
 import { createTestServicePrincipal } from "../support/test-principals.js";
 
 let keyless: TestKeyless;
@@ -20,42 +20,18 @@ let accountId: string;
 const ACCOUNT = "keyless-dev-ai";
 const SECRET_MODEL = "secret-model";
 
-interface RawResponse {
-  status: number;
-  body: string;
-}
-
-/** One HTTPS request with the path and body sent byte for byte as given. */
+/** A request as the tester crafts it, with its token. */
 function rawRequest(
   path: string,
   body: string,
   headers: Record<string, string> = {},
   method = "POST",
 ): Promise<RawResponse> {
-  const url = new URL(keyless.httpsUrl);
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        host: url.hostname,
-        servername: url.hostname, // the certificate's name, whatever Host header a case sends
-        port: url.port,
-        method,
-        path,
-        headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
-          ...headers,
-        },
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
-      },
-    );
-    outgoing.on("error", reject);
-    outgoing.end(method === "GET" ? undefined : body);
+  return rawHttpsRequest(keyless.httpsUrl, {
+    method,
+    path,
+    body,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
   });
 }
 
