@@ -1,0 +1,29 @@
+import Database from "better-sqlite3";
+
+/** Audit records of calls to one deployment, by how the caller authenticated and the status. */
+export type AuditCount = Record<string, Record<string, number>>;
+
+/**
+ * Counts the audit records Keyless stored for `deployment`, read from its SQLite file once it
+ * has stopped (stopping writes every queued record). Read-only; the benchmark's own data folder.
+ */
+export function countAuditRecords(databaseFile: string, deployment: string): AuditCount {
+  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT auth_method AS method, status, COUNT(*) AS n FROM audit_records
+         WHERE lower(deployment_id) LIKE ? GROUP BY auth_method, status`,
+      )
+      .all(`%/deployments/${deployment.toLowerCase()}`) as {
+      method: string;
+      status: number;
+      n: number;
+    }[];
+    const count: AuditCount = {};
+    for (const row of rows) (count[row.method] ??= {})[String(row.status)] = row.n;
+    return count;
+  } finally {
+    db.close();
+  }
+}

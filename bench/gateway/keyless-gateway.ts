@@ -1,0 +1,183 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PinnedProcess, PinnedProcesses } from "../support/pinned-processes.js";
+import { startAnnounced } from "./announced-child.js";
+import { completionProblem } from "./chat-completion.js";
+import { TrustedClient } from "./trusted-client.js";
+
+/** The deployment the benchmark creates; every contestant gets its URL path. */
+export const DEPLOYMENT = "bench";
+export const CHAT_PATH = `/accounts/keyless-dev-ai/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=2024-10-21`;
+const ARM_API_VERSION = "2023-05-01";
+const DATA_PLANE_SCOPE = "https://cognitiveservices.azure.com/.default";
+
+export interface KeylessGateway {
+  process: PinnedProcess;
+  /** `https://127.0.0.1:PORT`. */
+  httpsUrl: string;
+  /** `<dataDir>/tls/ca.pem`, the CA Keyless generated in its own data folder. */
+  ca: Buffer;
+  caFile: string;
+  /** `<dataDir>/tls/server.pem` (server certificate, then the CA) and `server-key.pem`. */
+  serverTls: { certFile: string; keyFile: string };
+  databaseFile: string;
+}
+
+/** What a data-plane caller presents: an account key, or a bearer token and who it names. */
+export interface Credentials {
+  apiKey: string;
+  token: string;
+  /** The dev service principal's object id, as audit records name it. */
+  principalId: string;
+}
+
+interface DevEnvironment {
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  servicePrincipal: { appId: string; objectId: string; secret: string };
+  user: { userPrincipalName: string; password: string };
+  publicClient: { appId: string };
+  account: { name: string; resourceId: string };
+}
+
+const LISTENING = /listening on (https:\/\/\S+) \(HTTPS\)/;
+
+/** Only what the benchmark sets: a KEYLESS_* variable from the caller's shell must not leak in. */
+function withoutKeylessVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("KEYLESS_")));
+}
+
+/** `node dist/main.js start` pinned to `cpus`: dev mode, loopback only, free ports. */
+export async function startKeyless(
+  processes: PinnedProcesses,
+  cpus: string,
+  repoRoot: string,
+  dataDir: string,
+  nodeArgs: string[] = [],
+): Promise<KeylessGateway> {
+  const env = {
+    ...withoutKeylessVariables(process.env),
+    KEYLESS_DATA_DIR: dataDir,
+    KEYLESS_HTTPS_HOST: "127.0.0.1",
+    KEYLESS_HTTP_HOST: "127.0.0.1",
+    KEYLESS_LOG_LEVEL: "warn",
+    KEYLESS_PRINT_ENVIRONMENT: "false",
+  };
+  const { process: keyless, announced } = await startAnnounced(
+    processes,
+    "keyless",
+    cpus,
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(repoRoot, "dist", "main.js"),
+      "start",
+      "--https-port",
+      "0",
+      "--http-port",
+      "0",
+    ],
+    LISTENING,
+    env,
+  );
+  return {
+    process: keyless,
+    httpsUrl: announced.replace("//localhost:", "//127.0.0.1:"),
+    ca: readFileSync(join(dataDir, "tls", "ca.pem")),
+    caFile: join(dataDir, "tls", "ca.pem"),
+    serverTls: {
+      certFile: join(dataDir, "tls", "server.pem"),
+      keyFile: join(dataDir, "tls", "server-key.pem"),
+    },
+    databaseFile: join(dataDir, "keyless.db"),
+  };
+}
+
+/**
+ * Through Keyless's own APIs, as an operator and a client would: a management token for the
+ * dev user (Owner of the dev subscription), the deployment `bench` forwarding to `upstreamBaseUrl`
+ * (`PUT …/deployments/bench`), the account's key (`POST …/listKeys`), and a data-plane token
+ * for the dev service principal (Cognitive Services User on the account).
+ */
+export async function setUpDeployment(
+  keyless: KeylessGateway,
+  dataDir: string,
+  upstreamBaseUrl: string,
+): Promise<Credentials> {
+  const dev = JSON.parse(
+    readFileSync(join(dataDir, "dev-environment.json"), "utf8"),
+  ) as DevEnvironment;
+  const client = new TrustedClient(keyless.ca);
+  try {
+    const tokenUrl = (version: "" | "v2.0/") =>
+      `${keyless.httpsUrl}/${dev.tenantId}/oauth2/${version}token`;
+    const management = (await client.form(tokenUrl(""), {
+      grant_type: "password",
+      client_id: dev.publicClient.appId,
+      username: dev.user.userPrincipalName,
+      password: dev.user.password,
+      resource: "https://management.azure.com",
+    })) as { access_token: string };
+    const account = `${keyless.httpsUrl}${dev.account.resourceId}`;
+    const put = await client.json(
+      "PUT",
+      `${account}/deployments/${DEPLOYMENT}?api-version=${ARM_API_VERSION}`,
+      {
+        sku: { name: "Standard", capacity: 1 },
+        properties: {
+          model: { format: "OpenAI", name: "gpt-4o-mini", version: "2024-07-18" },
+          upstream: { kind: "openai-compatible", baseUrl: upstreamBaseUrl },
+        },
+      },
+      management.access_token,
+    );
+    if (put.status !== 200 && put.status !== 201)
+      throw new Error(`PUT deployment: ${put.status} ${put.text}`);
+    const keys = await client.json(
+      "POST",
+      `${account}/listKeys?api-version=${ARM_API_VERSION}`,
+      undefined,
+      management.access_token,
+    );
+    if (keys.status !== 200) throw new Error(`listKeys: ${keys.status} ${keys.text}`);
+    const dataPlane = (await client.form(tokenUrl("v2.0/"), {
+      grant_type: "client_credentials",
+      client_id: dev.servicePrincipal.appId,
+      client_secret: dev.servicePrincipal.secret,
+      scope: DATA_PLANE_SCOPE,
+    })) as { access_token: string };
+    const credentials = {
+      apiKey: (JSON.parse(keys.text) as { key1: string }).key1,
+      token: dataPlane.access_token,
+      principalId: dev.servicePrincipal.objectId,
+    };
+    await waitForDeployment(client, keyless, credentials);
+    return credentials;
+  } finally {
+    await client.close();
+  }
+}
+
+/** The data plane learns of the deployment from the change feed: ask until it answers (≤ 10 s). */
+async function waitForDeployment(
+  client: TrustedClient,
+  keyless: KeylessGateway,
+  credentials: Credentials,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reply = await client.send(
+      "POST",
+      `${keyless.httpsUrl}${CHAT_PATH}`,
+      { "content-type": "application/json", "api-key": credentials.apiKey },
+      JSON.stringify({ messages: [{ role: "user", content: "ping" }] }),
+    );
+    if (reply.status === 200 && !completionProblem(reply.text)) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the deployment does not answer through Keyless: ${reply.status} ${reply.text}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
