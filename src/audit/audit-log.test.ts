@@ -30,7 +30,10 @@ class ManualTimers implements AuditTimers {
   }
 }
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** A few event-loop turns: the log yields one between batches. */
+const settle = async () => {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 /** An in-memory chain that fails while `failing` is set and can hold a write open. */
 class FakeStore implements Pick<AuditStore, "appendBatch"> {

@@ -1,5 +1,5 @@
 import type { Clock } from "../kernel/index.js";
-import { decodeJwt, verifySignature, type JwtPayload } from "./jwt.js";
+import { decodeJwt, verifySignature, type DecodedJwt, type JwtPayload } from "./jwt.js";
 import type { KeyRing } from "./key-ring.js";
 import type { Principal } from "./model.js";
 import { issuerV1, issuerV2, type Origins } from "./origins.js";
@@ -27,9 +27,19 @@ export interface VerifyOptions {
 }
 
 const ALGORITHMS = ["RS256"] as const;
+/** Verified signatures remembered; the map is cleared when full (a gateway sees few distinct tokens). */
+const MAX_VERIFIED = 10_000;
 
 /** Verifies access tokens Keyless issued: what every other part calls before trusting a caller. */
 export class AccessTokenVerifier {
+  /**
+   * Tokens whose signature already checked out, by their text: a caller sends the same token
+   * for an hour, and the RS256 check is most of what verifying costs. Only the signature is
+   * remembered — lifetime, issuer, audience, the signing key's presence in the ring and the
+   * principal's state are checked on every call.
+   */
+  private readonly verified = new Map<string, DecodedJwt>();
+
   constructor(
     private readonly keyRing: KeyRing,
     private readonly origins: Origins,
@@ -39,16 +49,9 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string, options: VerifyOptions = {}): Promise<VerificationResult> {
-    const jwt = decodeJwt(token);
-    if (!jwt) return { ok: false, reason: "malformed" };
-    const { header, payload } = jwt;
-    if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg as "RS256")) {
-      return { ok: false, reason: "unsupported_algorithm" };
-    }
-    if (typeof header.kid !== "string") return { ok: false, reason: "unknown_key" };
-    const key = await this.keyRing.verificationKey(header.kid);
-    if (!key) return { ok: false, reason: "unknown_key" };
-    if (!verifySignature(jwt, key, ALGORITHMS)) return { ok: false, reason: "bad_signature" };
+    const signed = await this.checkSignature(token);
+    if ("reason" in signed) return { ok: false, reason: signed.reason };
+    const { payload } = signed;
 
     const timing = this.checkLifetime(payload);
     if (timing) return { ok: false, reason: timing, claims: payload };
@@ -63,6 +66,24 @@ export class AccessTokenVerifier {
       return { ok: false, reason: "principal_disabled", claims: payload };
     }
     return { ok: true, claims: payload, principal };
+  }
+
+  private async checkSignature(token: string): Promise<DecodedJwt | { reason: TokenRejection }> {
+    const known = this.verified.get(token);
+    const jwt = known ?? decodeJwt(token);
+    if (!jwt) return { reason: "malformed" };
+    const { header } = jwt;
+    if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg as "RS256")) {
+      return { reason: "unsupported_algorithm" };
+    }
+    if (typeof header.kid !== "string") return { reason: "unknown_key" };
+    const key = await this.keyRing.verificationKey(header.kid);
+    if (!key) return { reason: "unknown_key" };
+    if (known) return known;
+    if (!verifySignature(jwt, key, ALGORITHMS)) return { reason: "bad_signature" };
+    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    this.verified.set(token, jwt);
+    return jwt;
   }
 
   private checkLifetime(payload: JwtPayload): TokenRejection | undefined {
