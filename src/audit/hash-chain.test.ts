@@ -5,6 +5,8 @@ import {
   GENESIS_HASH,
   canonicalJson,
   chainHash,
+  chainedEntry,
+  entryJson,
   extendChain,
   verifyAuditChain,
 } from "./hash-chain.js";
@@ -71,6 +73,24 @@ test("the hash is SHA-256 over prevHash then the entry's canonical JSON", () => 
     extra: "not hashed",
   } as unknown as AuditEntry;
   assert.equal(chainHash(GENESIS_HASH, shuffled), expected);
+});
+
+test("the fast entry JSON is exactly the canonical JSON of the chained entry", () => {
+  const full = entry(1, {
+    principal: { objectId: "o", type: "User", appId: "a", displayName: 'Ann "Q"' },
+  });
+  const sparse = entry(2, {
+    principal: undefined,
+    tenantId: undefined,
+    deploymentId: undefined,
+    dataAction: undefined,
+    promptTokens: undefined,
+    completionTokens: undefined,
+  });
+  const withExtras = { ...entry(3), extra: 1, principal: { objectId: "o", type: "User", x: 2 } };
+  for (const value of [full, sparse, withExtras as AuditEntry]) {
+    assert.equal(entryJson(value), canonicalJson(chainedEntry(value)));
+  }
 });
 
 test("extendChain numbers records on from the tail and links each to the one before", () => {

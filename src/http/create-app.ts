@@ -34,7 +34,14 @@ export function createApp(options: AppOptions): FastifyInstance {
     if (typeof clientRequestId === "string") reply.header("client-request-id", clientRequestId);
   });
 
-  // 2. body parsers: OAuth forms arrive as application/x-www-form-urlencoded.
+  // 2. body parsers: an empty JSON body is no body (the ARM SDKs send `POST …/listKeys` with a
+  //    JSON content type and nothing else); OAuth forms arrive as application/x-www-form-urlencoded.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "") return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
     { parseAs: "string" },

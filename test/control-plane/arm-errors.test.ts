@@ -192,6 +192,23 @@ describe("the pipeline's refusals", () => {
       assert.equal(response.statusCode, 200, `${audience}: ${response.body}`);
     }
   });
+
+  test("a POST with a JSON content type and no body is a POST without a body", async () => {
+    const response = await keyless.server.https.inject({
+      method: "POST",
+      url: `${keyless.env.account.resourceId}/listKeys?api-version=2023-05-01`,
+      headers: { authorization: `Bearer ${ownerToken}`, "content-type": "application/json" },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json<{ key1: string }>().key1.length, 84);
+    const broken = await keyless.server.https.inject({
+      method: "POST",
+      url: `${keyless.env.account.resourceId}/listKeys?api-version=2023-05-01`,
+      headers: { authorization: `Bearer ${ownerToken}`, "content-type": "application/json" },
+      payload: "{not json",
+    });
+    assert.equal(broken.statusCode, 400, "a body that is there must still be JSON");
+  });
 });
 
 describe("role assignment requests Microsoft.Authorization refuses", () => {
