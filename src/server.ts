@@ -136,6 +136,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
         verifier: identity.verifier,
         ownOrigins: () => identity.origins.all(),
         activity: storage.activityLog,
+        afterWrite: () => changes.pollNow(),
       },
       {
         resources: storage.resources,

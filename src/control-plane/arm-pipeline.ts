@@ -22,16 +22,40 @@ export interface AccessChecker {
   allowed(caller: ArmCaller, permission: ArmPermission): Promise<boolean>;
 }
 
+export interface ArmPipelineParts<Deps> {
+  router: ArmRouter<Deps>;
+  authenticator: ArmAuthenticator;
+  access: AccessChecker;
+  deps: Deps;
+  activity: ActivityLogStore;
+  now: () => number;
+  /**
+   * Runs after a successful write, before the answer: this replica applies the change feed, so
+   * the caller's next request (a data-plane call after `disableLocalAuth`, a regenerated key, a
+   * new deployment) already sees the write. Other replicas follow within the poll period.
+   */
+  afterWrite?: () => Promise<unknown>;
+}
+
 /** Every control-plane request, in this order: route, api-version, caller, permission, handler. */
 export class ArmPipeline<Deps> {
-  constructor(
-    private readonly router: ArmRouter<Deps>,
-    private readonly authenticator: ArmAuthenticator,
-    private readonly access: AccessChecker,
-    private readonly deps: Deps,
-    private readonly activity: ActivityLogStore,
-    private readonly now: () => number,
-  ) {}
+  private readonly router: ArmRouter<Deps>;
+  private readonly authenticator: ArmAuthenticator;
+  private readonly access: AccessChecker;
+  private readonly deps: Deps;
+  private readonly activity: ActivityLogStore;
+  private readonly now: () => number;
+  private readonly afterWrite: () => Promise<unknown>;
+
+  constructor(parts: ArmPipelineParts<Deps>) {
+    this.router = parts.router;
+    this.authenticator = parts.authenticator;
+    this.access = parts.access;
+    this.deps = parts.deps;
+    this.activity = parts.activity;
+    this.now = parts.now;
+    this.afterWrite = parts.afterWrite ?? (async () => undefined);
+  }
 
   async handle(request: ArmHttpRequest): Promise<ArmResult> {
     const match = this.route(request);
@@ -53,6 +77,7 @@ export class ArmPipeline<Deps> {
     try {
       const result = await run();
       await this.record(request, match, caller, result.status);
+      await this.afterWrite();
       return result;
     } catch (error) {
       await this.record(

@@ -23,6 +23,8 @@ export interface ControlPlaneSettings {
   /** Keyless's own origins: ARM clients given `endpoint` ask for tokens with this audience. */
   ownOrigins: () => readonly string[];
   activity: ActivityLogStore;
+  /** See `ArmPipelineParts.afterWrite`. */
+  afterWrite?: () => Promise<unknown>;
 }
 
 /** The ARM front end, wired: routes every request through the pipeline. */
@@ -33,12 +35,13 @@ export function createControlPlane(
   const authenticator = armAuthenticator(settings.verifier, settings.ownOrigins, () =>
     Math.floor(deps.clock.now() / 1000),
   );
-  return new ArmPipeline(
-    new ArmRouter(providers.flat()),
+  return new ArmPipeline({
+    router: new ArmRouter(providers.flat()),
     authenticator,
-    deps.access,
+    access: deps.access,
     deps,
-    settings.activity,
-    () => deps.clock.now(),
-  );
+    activity: settings.activity,
+    now: () => deps.clock.now(),
+    ...(settings.afterWrite && { afterWrite: settings.afterWrite }),
+  });
 }
