@@ -3,9 +3,9 @@ import type { AuditStore } from "./store.js";
 
 export const AUDIT_FLUSH_INTERVAL_MS = 100;
 /**
- * Small batches: a SQLite write runs on the request thread (better-sqlite3 is synchronous), so a
- * batch is a pause every request in flight waits out; about 60 µs per entry makes 50 entries a
- * pause of about 3 ms (bench/gateway measured 200-entry batches holding the loop for 8-29 ms).
+ * Small batches keep each write transaction short: on SQLite the writer thread holds the
+ * database's one write lock for the batch, and the request thread's own writes (control-plane
+ * changes) wait for it.
  */
 export const AUDIT_BATCH_SIZE = 50;
 const MAX_RETRY_DELAY_MS = 5_000;

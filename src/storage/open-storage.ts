@@ -15,6 +15,7 @@ import { PostgresDb } from "./postgres-db.js";
 import { SqlAccountKeyStore } from "./sql-account-key-store.js";
 import { SqlActivityLogStore } from "./sql-activity-log-store.js";
 import { SqlAuditStore } from "./sql-audit-store.js";
+import { ThreadedAuditStore } from "./threaded-audit-store.js";
 import { SqlArmResourceStore } from "./sql-arm-resource-store.js";
 import { SqlAuthzStore } from "./sql-authz-store.js";
 import { SqlChangeFeed } from "./sql-change-feed.js";
@@ -62,6 +63,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  const audit = auditStore(db, options);
   return {
     db,
     directory: new CachedDirectoryStore(new SqlDirectoryStore(db, clock)),
@@ -71,9 +73,20 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     resources: new SqlArmResourceStore(db, clock),
     accountKeys: new SqlAccountKeyStore(db, clock),
     activityLog: new SqlActivityLogStore(db),
-    audit: new SqlAuditStore(db, extendChain),
-    close: () => db.close(),
+    audit,
+    close: async () => {
+      if (audit instanceof ThreadedAuditStore) await audit.close();
+      await db.close();
+    },
   };
+}
+
+/** PostgreSQL appends without blocking; a SQLite file appends on its own thread (see there). */
+function auditStore(db: SqlDb, options: StorageOptions): AuditStore {
+  const store = new SqlAuditStore(db, extendChain);
+  if (db.dialect !== "sqlite" || !options.sqlitePath || options.sqlitePath === ":memory:")
+    return store;
+  return new ThreadedAuditStore(options.sqlitePath, store);
 }
 
 async function openDb(options: StorageOptions): Promise<SqlDb> {
