@@ -6,18 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
+import { mintToken, putDevAccountProperties } from "../support/arm-requests.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 import { rawHttpsRequest, type RawResponse } from "../support/raw-https-request.js";
 
 let keyless: TestKeyless;
-let accountId: string;
 const BASE_DOMAIN = "ai.keyless.test";
 const CHAT = JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 3 });
 
 before(async () => {
   keyless = await startTestKeyless({ KEYLESS_BASE_DOMAIN: BASE_DOMAIN });
-  accountId = keyless.env.account.resourceId;
 });
 after(() => keyless.stop());
 
@@ -43,29 +41,8 @@ function chat(token: string, host?: string): Promise<RawResponse> {
   });
 }
 
-async function updateAccount(properties: Record<string, unknown>): Promise<void> {
-  const token = await mintToken(keyless, devUser(keyless));
-  const url = `${accountId}?api-version=2023-05-01`;
-  const current = (await armRequest(keyless, "GET", url, { token })).json<{
-    location: string;
-    kind: string;
-    sku: unknown;
-    properties: Record<string, unknown>;
-  }>();
-  const response = await armRequest(keyless, "PUT", url, {
-    token,
-    body: {
-      location: current.location,
-      kind: current.kind,
-      sku: current.sku,
-      properties: {
-        customSubDomainName: current.properties.customSubDomainName,
-        ...properties,
-      },
-    },
-  });
-  assert.ok(response.statusCode < 300, response.body);
-}
+const updateAccount = (properties: Record<string, unknown>) =>
+  putDevAccountProperties(keyless, properties);
 
 test("publicNetworkAccess Disabled refuses every caller with Azure's words", async () => {
   const token = await dataPlaneToken();

@@ -5,43 +5,27 @@
  * told it. Both replicas append their audit records to one hash chain.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import pg from "pg";
 import { verifyAuditChain } from "../../src/audit/index.js";
-import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
-import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import {
+  armRequest,
+  devUser,
+  mintToken,
+  putDevAccountProperties,
+} from "../support/arm-requests.js";
+import { until } from "../support/eventually.js";
+import type { TestKeyless } from "../support/keyless.js";
+import { startReplicas, type Replicas } from "./replicas.js";
 
-const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
-const schema = `kl_data_${randomBytes(6).toString("hex")}`;
 let a: TestKeyless | undefined;
 let b: TestKeyless | undefined;
+let replicas: Replicas | undefined;
 
 before(async () => {
-  const shared = {
-    KEYLESS_DATABASE_URL: POSTGRES_URL,
-    KEYLESS_MASTER_KEY: randomBytes(32).toString("base64"),
-  };
-  a = await startTestKeyless(shared, { databaseSchema: schema });
-  b = await startTestKeyless(shared, { databaseSchema: schema });
+  replicas = await startReplicas();
+  ({ a, b } = replicas);
 });
-after(async () => {
-  await a?.stop();
-  await b?.stop();
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
-
-/** Polls `probe` until it returns true, for at most `ms`. */
-async function within(ms: number, probe: () => Promise<boolean>): Promise<void> {
-  const start = Date.now();
-  while (!(await probe())) {
-    assert.ok(Date.now() - start < ms, `not seen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+after(() => replicas?.stop());
 
 /** A chat on B's data plane with a key, answering the status. */
 async function chatOnB(deployment: string, key: string): Promise<number> {
@@ -75,7 +59,7 @@ test("keys, disableLocalAuth and deployments written through A reach B's data pl
   );
   assert.equal(regenerated.statusCode, 200, regenerated.body);
   const newKey1 = regenerated.json<{ key1: string }>().key1;
-  await within(1000, async () => (await chatOnB("gpt-4o", key1)) === 401);
+  await until(async () => (await chatOnB("gpt-4o", key1)) === 401, 1000);
   assert.equal(await chatOnB("gpt-4o", newKey1), 200);
 
   const deployment = await armRequest(
@@ -91,30 +75,10 @@ test("keys, disableLocalAuth and deployments written through A reach B's data pl
     },
   );
   assert.equal(deployment.statusCode, 201, deployment.body);
-  await within(1000, async () => (await chatOnB("late", newKey1)) === 200);
+  await until(async () => (await chatOnB("late", newKey1)) === 200, 1000);
 
-  const current = (
-    await armRequest(a!, "GET", `${account}?api-version=2023-05-01`, { token: owner })
-  ).json<{
-    location: string;
-    kind: string;
-    sku: unknown;
-    properties: Record<string, unknown>;
-  }>();
-  const disabled = await armRequest(a!, "PUT", `${account}?api-version=2023-05-01`, {
-    token: owner,
-    body: {
-      location: current.location,
-      kind: current.kind,
-      sku: current.sku,
-      properties: {
-        customSubDomainName: current.properties.customSubDomainName,
-        disableLocalAuth: true,
-      },
-    },
-  });
-  assert.equal(disabled.statusCode, 200, disabled.body);
-  await within(1000, async () => (await chatOnB("gpt-4o", newKey1)) === 403);
+  await putDevAccountProperties(a!, { disableLocalAuth: true });
+  await until(async () => (await chatOnB("gpt-4o", newKey1)) === 403, 1000);
 });
 
 test("both replicas append their audit records to one chain", async () => {
@@ -136,12 +100,12 @@ test("both replicas append their audit records to one chain", async () => {
     assert.equal(response.statusCode, 200, response.body);
     requestIds.push(String(response.headers["x-ms-request-id"]));
   }
-  await within(2000, async () => {
+  await until(async () => {
     const stored = new Set(
       (await a!.server.storage.audit.queryAudit({ top: 1000 })).map((r) => r.requestId),
     );
     return requestIds.every((id) => stored.has(id));
-  });
+  }, 2000);
   const records = await b!.server.storage.audit.queryAudit({ top: 1000 });
   assert.deepEqual(verifyAuditChain([...records].reverse()), { ok: true });
 });

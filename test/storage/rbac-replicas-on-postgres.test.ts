@@ -4,43 +4,21 @@
  * made from its in-memory index, so only the feed can have told it.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import pg from "pg";
 import { devUser, mintToken } from "../support/arm-requests.js";
-import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import { until } from "../support/eventually.js";
+import type { TestKeyless } from "../support/keyless.js";
+import { startReplicas, type Replicas } from "./replicas.js";
 
-const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
-const schema = `kl_rbac_${randomBytes(6).toString("hex")}`;
 let a: TestKeyless | undefined;
 let b: TestKeyless | undefined;
+let replicas: Replicas | undefined;
 
 before(async () => {
-  const shared = {
-    KEYLESS_DATABASE_URL: POSTGRES_URL,
-    KEYLESS_MASTER_KEY: randomBytes(32).toString("base64"),
-  };
-  a = await startTestKeyless(shared, { databaseSchema: schema });
-  b = await startTestKeyless(shared, { databaseSchema: schema });
+  replicas = await startReplicas();
+  ({ a, b } = replicas);
 });
-after(async () => {
-  await a?.stop();
-  await b?.stop();
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
-
-/** Polls `probe` until it returns true, for at most `ms`; returns how long it took. */
-async function within(ms: number, probe: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (!(await probe())) {
-    assert.ok(Date.now() - start < ms, `not seen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - start;
-}
+after(() => replicas?.stop());
 
 test("an assignment made through A authorizes on B within a second; its removal too", async () => {
   const env = a!.env;
@@ -75,7 +53,7 @@ test("an assignment made through A authorizes on B within a second; its removal 
     },
   });
   assert.equal(put.statusCode, 201, put.body);
-  await within(1000, async () => (await listOnB()) === 200);
+  await until(async () => (await listOnB()) === 200, 1000);
 
   const removed = await a!.server.https.inject({
     method: "DELETE",
@@ -83,5 +61,5 @@ test("an assignment made through A authorizes on B within a second; its removal 
     headers: { authorization: `Bearer ${ownerOnA}` },
   });
   assert.equal(removed.statusCode, 200);
-  await within(1000, async () => (await listOnB()) === 403);
+  await until(async () => (await listOnB()) === 403, 1000);
 });

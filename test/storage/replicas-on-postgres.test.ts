@@ -8,15 +8,13 @@
  * as the shared address: without it B refuses A's tokens as `wrong_issuer`.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { ClientSecretCredential } from "@azure/identity";
-import pg from "pg";
 import { ManualClock } from "../../src/kernel/index.js";
-import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
+import type { TestKeyless } from "../support/keyless.js";
+import { startReplicas, type Replicas } from "./replicas.js";
 
-const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 const RESOURCE = "https://cognitiveservices.azure.com";
 
 async function freePort(): Promise<number> {
@@ -59,39 +57,24 @@ async function jwksKids(baseUrl: string, tenantId: string): Promise<string[]> {
 }
 
 describe("two replicas on one PostgreSQL schema", () => {
-  const schema = `kl_repl_${randomBytes(6).toString("hex")}`;
   // Both replicas read one clock so the test can move time past B's reload throttle.
   const clock = new ManualClock(Date.now());
   let a: TestKeyless | undefined;
   let b: TestKeyless | undefined;
+  let replicas: Replicas | undefined;
   let firstToken: string;
 
   before(async () => {
     const port = await freePort();
-    const shared = {
-      KEYLESS_DATABASE_URL: POSTGRES_URL,
-      KEYLESS_MASTER_KEY: randomBytes(32).toString("base64"),
-      KEYLESS_PUBLIC_URL: `https://localhost:${port}`,
-    };
-    // One after the other: only the first seeds the dev environment.
-    a = await startTestKeyless(
-      { ...shared, KEYLESS_HTTPS_PORT: String(port) },
-      { databaseSchema: schema, clock },
-    );
-    b = await startTestKeyless(shared, { databaseSchema: schema, clock });
+    replicas = await startReplicas({
+      shared: { KEYLESS_PUBLIC_URL: `https://localhost:${port}` },
+      onlyA: { KEYLESS_HTTPS_PORT: String(port) },
+      clock,
+    });
+    ({ a, b } = replicas);
   });
 
-  after(async () => {
-    await b?.stop();
-    await a?.stop();
-    const client = new pg.Client(POSTGRES_URL);
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
+  after(() => replicas?.stop());
 
   test("both see the same dev environment, seeded once", async () => {
     const [storeA, storeB] = [a!, b!].map((instance) => instance.server.storage.directory);

@@ -98,3 +98,31 @@ export function assertArmError(
   else if (message) assert.match(body.error.message, message);
   return body.error.message;
 }
+
+/**
+ * Replaces the dev account's settable properties through ARM as the dev user (a GET, then a PUT
+ * of the same account with `properties` — and its sub-domain — as the only properties).
+ */
+export async function putDevAccountProperties(
+  keyless: TestKeyless,
+  properties: Record<string, unknown>,
+): Promise<void> {
+  const token = await mintToken(keyless, devUser(keyless));
+  const url = `${keyless.env.account.resourceId}?api-version=2023-05-01`;
+  const current = (await armRequest(keyless, "GET", url, { token })).json<{
+    location: string;
+    kind: string;
+    sku: unknown;
+    properties: Record<string, unknown>;
+  }>();
+  const response = await armRequest(keyless, "PUT", url, {
+    token,
+    body: {
+      location: current.location,
+      kind: current.kind,
+      sku: current.sku,
+      properties: { customSubDomainName: current.properties.customSubDomainName, ...properties },
+    },
+  });
+  assert.equal(response.statusCode, 200, response.body);
+}

@@ -3,6 +3,7 @@
  * account change on every replica within one second (contract/README.md decision 6), so a test
  * that changes one through ARM allows that long before the data plane must show it.
  */
+import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Runs `attempt` until it stops throwing; after `withinMs` the last failure is thrown. */
@@ -20,4 +21,13 @@ export async function eventually<T>(
       await delay(everyMs);
     }
   }
+}
+
+/** Polls `probe` until it answers true; after `withinMs` the test fails. */
+export function until(probe: () => Promise<boolean>, withinMs = 1500): Promise<void> {
+  return eventually(
+    async () => assert.ok(await probe(), `not seen within ${withinMs} ms`),
+    withinMs,
+    25,
+  );
 }
