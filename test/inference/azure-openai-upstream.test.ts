@@ -4,12 +4,11 @@
  * deployment with B's tokens. B authorizes A like any caller (RBAC on B's account) and audits it.
  */
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { ClientSecretCredential, getBearerTokenProvider } from "@azure/identity";
 import { AzureOpenAI } from "openai";
-import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
-import { azureRoleIds, roleDefinitionArmId } from "../support/azure-role-ids.js";
+import { assignRoleToServicePrincipal, putDevDeployment } from "../support/arm-requests.js";
+import { azureRoleIds } from "../support/azure-role-ids.js";
 import { eventually } from "../support/eventually.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 import {
@@ -23,34 +22,15 @@ let gatewayB: TestKeyless;
 let aInB: TestServicePrincipal;
 let client: AzureOpenAI;
 
-async function assign(keyless: TestKeyless, principalId: string, roleId: string, scope: string) {
-  const response = await armRequest(
-    keyless,
-    "PUT",
-    `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
-    {
-      token: await mintToken(keyless, devUser(keyless)),
-      body: {
-        properties: {
-          roleDefinitionId: roleDefinitionArmId(keyless.env.subscriptionId, roleId),
-          principalId,
-          principalType: "ServicePrincipal",
-        },
-      },
-    },
-  );
-  assert.equal(response.statusCode, 201, response.body);
-}
-
 before(async () => {
   gatewayB = await startTestKeyless();
   aInB = await createTestServicePrincipal(gatewayB, "gateway-a");
   // Only on B's gpt-4o: A has no way to B's other deployments.
-  await assign(
+  await assignRoleToServicePrincipal(
     gatewayB,
-    aInB.objectId,
-    azureRoleIds.cognitiveServicesOpenAiUser,
     `${gatewayB.env.account.resourceId}/deployments/gpt-4o`,
+    azureRoleIds.cognitiveServicesOpenAiUser,
+    aInB.objectId,
   );
 
   gatewayA = await startTestKeyless({
@@ -59,26 +39,14 @@ before(async () => {
     KEYLESS_UPSTREAM_CLIENT_SECRET: aInB.secret,
     KEYLESS_UPSTREAM_AUTHORITY_HOST: gatewayB.httpsUrl,
   });
-  const put = await armRequest(
-    gatewayA,
-    "PUT",
-    `${gatewayA.env.account.resourceId}/deployments/chained?api-version=2023-05-01`,
-    {
-      token: await mintToken(gatewayA, devUser(gatewayA)),
-      body: {
-        sku: { name: "Standard", capacity: 1000 },
-        properties: {
-          model: { format: "OpenAI", name: "gpt-4o", version: "2024-08-06" },
-          upstream: {
-            kind: "azure-openai",
-            endpoint: gatewayB.env.account.endpoint,
-            deployment: "gpt-4o",
-          },
-        },
-      },
+  await putDevDeployment(gatewayA, "chained", {
+    model: { format: "OpenAI", name: "gpt-4o", version: "2024-08-06" },
+    upstream: {
+      kind: "azure-openai",
+      endpoint: gatewayB.env.account.endpoint,
+      deployment: "gpt-4o",
     },
-  );
-  assert.equal(put.statusCode, 201, put.body);
+  });
 
   // The caller signs in to A as A's dev service principal: tokens all the way, no key anywhere.
   const { appId, secret } = gatewayA.env.servicePrincipal;
@@ -149,26 +117,14 @@ test("streaming passes through both gateways", async () => {
 });
 
 test("without a role on B, A's call is refused and the caller learns it is the gateway's problem", async () => {
-  const put = await armRequest(
-    gatewayA,
-    "PUT",
-    `${gatewayA.env.account.resourceId}/deployments/unreachable?api-version=2023-05-01`,
-    {
-      token: await mintToken(gatewayA, devUser(gatewayA)),
-      body: {
-        sku: { name: "Standard", capacity: 1000 },
-        properties: {
-          model: { format: "Microsoft", name: "Phi-4", version: "7" },
-          upstream: {
-            kind: "azure-openai",
-            endpoint: gatewayB.env.account.endpoint,
-            deployment: "phi-4",
-          },
-        },
-      },
+  await putDevDeployment(gatewayA, "unreachable", {
+    model: { format: "Microsoft", name: "Phi-4", version: "7" },
+    upstream: {
+      kind: "azure-openai",
+      endpoint: gatewayB.env.account.endpoint,
+      deployment: "phi-4",
     },
-  );
-  assert.equal(put.statusCode, 201, put.body);
+  });
   const error = await eventually(async () => {
     const caught = await client.chat.completions
       .create({ model: "unreachable", messages: [{ role: "user", content: "hi" }] })

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { AzureOpenAI } from "openai";
-import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
+import { armRequest, devUser, mintToken, putDevDeployment } from "../support/arm-requests.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 
 const UPSTREAM_KEY = "vllm-upstream-secret";
@@ -89,27 +89,15 @@ before(async () => {
   keyless = await startTestKeyless();
   const token = await mintToken(keyless, devUser(keyless));
   const accountId = keyless.env.account.resourceId;
-  const put = await armRequest(
-    keyless,
-    "PUT",
-    `${accountId}/deployments/llama?api-version=2023-05-01`,
-    {
-      token,
-      body: {
-        sku: { name: "Standard", capacity: 1000 },
-        properties: {
-          model: { format: "OpenAI", name: "llama-3.1-8b", version: "1" },
-          upstream: {
-            kind: "openai-compatible",
-            baseUrl: `http://127.0.0.1:${port}/v1`,
-            apiKey: UPSTREAM_KEY,
-            model: UPSTREAM_MODEL,
-          },
-        },
-      },
+  const put = await putDevDeployment(keyless, "llama", {
+    model: { format: "OpenAI", name: "llama-3.1-8b", version: "1" },
+    upstream: {
+      kind: "openai-compatible",
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      apiKey: UPSTREAM_KEY,
+      model: UPSTREAM_MODEL,
     },
-  );
-  assert.ok(put.statusCode < 300, put.body);
+  });
   assert.ok(!put.body.includes(UPSTREAM_KEY), "ARM must never show the upstream key");
   const keys = await armRequest(keyless, "POST", `${accountId}/listKeys?api-version=2023-05-01`, {
     token,

@@ -6,10 +6,13 @@
  * refused; none ever reaches "secret".
  */
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { armRequest, devUser, mintToken } from "../support/arm-requests.js";
-import { azureRoleIds, roleDefinitionArmId } from "../support/azure-role-ids.js";
+import {
+  assignRoleToServicePrincipal,
+  mintToken,
+  putDevDeployment,
+} from "../support/arm-requests.js";
+import { azureRoleIds } from "../support/azure-role-ids.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 import { rawHttpsRequest, type RawResponse } from "../support/raw-https-request.js";
 import { createTestServicePrincipal } from "../support/test-principals.js";
@@ -40,21 +43,8 @@ const chatWith = (model: unknown) =>
   JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 5 });
 const API = "?api-version=2024-10-21";
 
-async function putDeployment(name: string, model: string): Promise<void> {
-  const response = await armRequest(
-    keyless,
-    "PUT",
-    `${accountId}/deployments/${name}?api-version=2023-05-01`,
-    {
-      token: await mintToken(keyless, devUser(keyless)),
-      body: {
-        sku: { name: "Standard", capacity: 1000 },
-        properties: { model: { format: "OpenAI", name: model, version: "1" } },
-      },
-    },
-  );
-  assert.ok(response.statusCode < 300, response.body);
-}
+const putDeployment = (name: string, model: string) =>
+  putDevDeployment(keyless, name, { model: { format: "OpenAI", name: model, version: "1" } });
 
 before(async () => {
   keyless = await startTestKeyless();
@@ -62,25 +52,12 @@ before(async () => {
   await putDeployment("allowed", "gpt-4o");
   await putDeployment("secret", SECRET_MODEL);
   const principal = await createTestServicePrincipal(keyless, "bypass-tester");
-  const assignment = await armRequest(
+  await assignRoleToServicePrincipal(
     keyless,
-    "PUT",
-    `${accountId}/deployments/allowed/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
-    {
-      token: await mintToken(keyless, devUser(keyless)),
-      body: {
-        properties: {
-          roleDefinitionId: roleDefinitionArmId(
-            keyless.env.subscriptionId,
-            azureRoleIds.cognitiveServicesUser,
-          ),
-          principalId: principal.objectId,
-          principalType: "ServicePrincipal",
-        },
-      },
-    },
+    `${accountId}/deployments/allowed`,
+    azureRoleIds.cognitiveServicesUser,
+    principal.objectId,
   );
-  assert.equal(assignment.statusCode, 201, assignment.body);
   token = await mintToken(
     keyless,
     { appId: principal.appId, secret: principal.secret },

@@ -12,6 +12,7 @@ import {
   devUser,
   mintToken,
   putDevAccountProperties,
+  putDevDeployment,
 } from "../support/arm-requests.js";
 import { until } from "../support/eventually.js";
 import type { TestKeyless } from "../support/keyless.js";
@@ -62,19 +63,7 @@ test("keys, disableLocalAuth and deployments written through A reach B's data pl
   await until(async () => (await chatOnB("gpt-4o", key1)) === 401, 1000);
   assert.equal(await chatOnB("gpt-4o", newKey1), 200);
 
-  const deployment = await armRequest(
-    a!,
-    "PUT",
-    `${account}/deployments/late?api-version=2023-05-01`,
-    {
-      token: owner,
-      body: {
-        sku: { name: "Standard", capacity: 10 },
-        properties: { model: { format: "OpenAI", name: "gpt-4o" } },
-      },
-    },
-  );
-  assert.equal(deployment.statusCode, 201, deployment.body);
+  await putDevDeployment(a!, "late", { model: { format: "OpenAI", name: "gpt-4o" } });
   await until(async () => (await chatOnB("late", newKey1)) === 200, 1000);
 
   await putDevAccountProperties(a!, { disableLocalAuth: true });

@@ -4,7 +4,9 @@
  * through Fastify's `inject`, plus the check of ARM's error shape.
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
+import { roleDefinitionArmId } from "./azure-role-ids.js";
 import type { TestKeyless } from "./keyless.js";
 
 /** Who a token is for: an application with a secret, or a user with a password. */
@@ -125,4 +127,48 @@ export async function putDevAccountProperties(
     },
   });
   assert.equal(response.statusCode, 200, response.body);
+}
+
+/** Creates a deployment of the dev account through ARM as the dev user; answers ARM's 201. */
+export async function putDevDeployment(
+  keyless: TestKeyless,
+  name: string,
+  properties: Record<string, unknown>,
+): Promise<LightMyRequestResponse> {
+  const response = await armRequest(
+    keyless,
+    "PUT",
+    `${keyless.env.account.resourceId}/deployments/${name}?api-version=2023-05-01`,
+    {
+      token: await mintToken(keyless, devUser(keyless)),
+      body: { sku: { name: "Standard", capacity: 1000 }, properties },
+    },
+  );
+  assert.equal(response.statusCode, 201, response.body);
+  return response;
+}
+
+/** Assigns a built-in role (by GUID) to a service principal at `scope`, through ARM as the dev user. */
+export async function assignRoleToServicePrincipal(
+  keyless: TestKeyless,
+  scope: string,
+  roleId: string,
+  principalId: string,
+): Promise<void> {
+  const response = await armRequest(
+    keyless,
+    "PUT",
+    `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
+    {
+      token: await mintToken(keyless, devUser(keyless)),
+      body: {
+        properties: {
+          roleDefinitionId: roleDefinitionArmId(keyless.env.subscriptionId, roleId),
+          principalId,
+          principalType: "ServicePrincipal",
+        },
+      },
+    },
+  );
+  assert.equal(response.statusCode, 201, response.body);
 }
