@@ -6,8 +6,6 @@ import type { AccountView, DeploymentView, Operation } from "./model.js";
 export interface CallTarget {
   /** e.g. `chat/completions`, `models/list`, `models/info` (for the audit log). */
   operation: Operation | "models/list" | "models/info";
-  /** The deployment named; undefined for `models/list`. */
-  deploymentName?: string;
   /** The deployment, when it exists: a missing one is reported only to callers allowed to call it. */
   deployment?: DeploymentView;
   dataAction: string;
@@ -42,10 +40,9 @@ export function resolveCallTarget(
       const deployment = deploymentOf(account, name);
       return {
         operation: "models/info",
-        deploymentName: name,
         ...(deployment && { deployment }),
         dataAction: `${ACCOUNTS}/${namespaceOf(deployment)}/models/read`,
-        scope: deploymentScope(account, name),
+        scope: deploymentScope(account, name, deployment),
       };
     }
     case "deployment":
@@ -58,13 +55,12 @@ export function resolveCallTarget(
           : "OpenAI";
       return {
         operation: target.operation,
-        deploymentName: name,
         ...(deployment && { deployment }),
         dataAction:
           namespace === "OpenAI"
             ? `${ACCOUNTS}/OpenAI/deployments/${target.operation}/action`
             : `${ACCOUNTS}/MaaS/${target.operation}/action`,
-        scope: deploymentScope(account, name),
+        scope: deploymentScope(account, name, deployment),
       };
     }
   }
@@ -77,8 +73,11 @@ const namespaceOf = (deployment: DeploymentView | undefined): "OpenAI" | "MaaS" 
   deployment?.modelFormat.toLowerCase() === "openai" ? "OpenAI" : "MaaS";
 
 /** The deployment's own id when it exists; otherwise the id it would have. */
-const deploymentScope = (account: AccountView, name: string): string =>
-  deploymentOf(account, name)?.id ?? `${account.id}/deployments/${name}`;
+const deploymentScope = (
+  account: AccountView,
+  name: string,
+  deployment: DeploymentView | undefined,
+): string => deployment?.id ?? `${account.id}/deployments/${name}`;
 
 function modelOf(body: unknown): string {
   const model = (body as { model?: unknown } | undefined)?.model;

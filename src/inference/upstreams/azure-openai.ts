@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
-import type { DeploymentView, UpstreamConfig } from "../model.js";
+import type { DeploymentView } from "../model.js";
 import { HttpForwarder, type ForwarderTimeouts } from "./http-forwarder.js";
+import { perDeploymentVersion } from "./per-deployment-version.js";
 import { UpstreamError, type UpstreamCall, type UpstreamKind } from "./upstream.js";
 
 export interface AzureOpenAIOptions extends ForwarderTimeouts {
@@ -37,16 +38,7 @@ interface Target {
 export function createAzureOpenAIUpstream(options: AzureOpenAIOptions): UpstreamKind {
   const forwarder = new HttpForwarder(options);
   const tokens = new TokenCache(options.credential, options.now ?? Date.now);
-  // Deployment views are rebuilt when their resource changes: the URL is parsed once per version.
-  const targets = new WeakMap<UpstreamConfig, Target>();
-  const targetOf = (deployment: DeploymentView) => {
-    let target = targets.get(deployment.upstream);
-    if (!target) {
-      target = resolveTarget(deployment, tokens);
-      targets.set(deployment.upstream, target);
-    }
-    return target;
-  };
+  const targetOf = perDeploymentVersion((deployment) => resolveTarget(deployment, tokens));
 
   return {
     kind: "azure-openai",

@@ -1,5 +1,6 @@
-import type { DeploymentView, UpstreamConfig } from "../model.js";
+import type { DeploymentView } from "../model.js";
 import { HttpForwarder, type ForwarderTimeouts } from "./http-forwarder.js";
+import { perDeploymentVersion } from "./per-deployment-version.js";
 import { UpstreamError, type UpstreamCall, type UpstreamKind } from "./upstream.js";
 
 export interface OpenAICompatibleOptions extends ForwarderTimeouts {
@@ -39,17 +40,9 @@ export function createOpenAICompatibleUpstream(
   options: OpenAICompatibleOptions = {},
 ): UpstreamKind {
   const forwarder = new HttpForwarder(options);
-  // Deployment views are rebuilt when their resource changes, so a view's upstream object is a
-  // safe key: the URL is parsed and the key opened once per deployment version, not per call.
-  const targets = new WeakMap<UpstreamConfig, Target>();
-  const targetOf = (deployment: DeploymentView) => {
-    let target = targets.get(deployment.upstream);
-    if (!target) {
-      target = resolveTarget(deployment, options.openSecret);
-      targets.set(deployment.upstream, target);
-    }
-    return target;
-  };
+  const targetOf = perDeploymentVersion((deployment) =>
+    resolveTarget(deployment, options.openSecret),
+  );
 
   return {
     kind: "openai-compatible",

@@ -2,7 +2,7 @@ import type { ArmOperation } from "../../arm-operation.js";
 import type { ControlPlaneDeps } from "../../control-plane-deps.js";
 import { armErrors, cognitiveServicesErrors } from "../../errors.js";
 import { generateAccountKey, keyContext } from "./account-keys.js";
-import { accountPath, common, requireAccount, scopeOfAccount } from "./accounts.js";
+import { accountPath, common, onAccount, requireAccount } from "./accounts.js";
 import { ACCOUNT_TYPE } from "./api-versions.js";
 
 /** Key1 and Key2: list them (unless local auth is off) and regenerate one. */
@@ -12,10 +12,7 @@ export const accountKeyOperations: ArmOperation<ControlPlaneDeps>[] = [
     id: "Accounts_ListKeys",
     method: "POST",
     path: `${accountPath}/listKeys`,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/listKeys/action",
-      scope: scopeOfAccount(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/listKeys/action"),
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       if ((account.body.properties as { disableLocalAuth?: boolean }).disableLocalAuth)
@@ -28,10 +25,7 @@ export const accountKeyOperations: ArmOperation<ControlPlaneDeps>[] = [
     id: "Accounts_RegenerateKey",
     method: "POST",
     path: `${accountPath}/regenerateKey`,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/regenerateKey/action",
-      scope: scopeOfAccount(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/regenerateKey/action"),
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       const keyName = (context.body as { keyName?: unknown } | undefined)?.keyName;

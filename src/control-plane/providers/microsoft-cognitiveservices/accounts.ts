@@ -142,7 +142,8 @@ async function save(
   return { status: existing ? 200 : 201, body: accountBody(record, context.origin) };
 }
 
-export const scopeOfAccount = (c: ArmContext) => accountId(c);
+/** The permission an operation needs: `action` at the account the path names. */
+export const onAccount = (action: string) => (c: ArmContext) => ({ action, scope: accountId(c) });
 export const accountPath =
   "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}";
 export const common = {
@@ -168,10 +169,7 @@ export const accountOperations: Operation[] = [
     id: "Accounts_Create",
     method: "PUT",
     path: accountPath,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/write",
-      scope: scopeOfAccount(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/write"),
     async handle(context, deps) {
       await requireResourceGroup(context, deps);
       const existing = await deps.resources.getResource(accountId(context));
@@ -188,10 +186,7 @@ export const accountOperations: Operation[] = [
     id: "Accounts_Update",
     method: "PATCH",
     path: accountPath,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/write",
-      scope: scopeOfAccount(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/write"),
     async handle(context, deps) {
       const existing = await requireAccount(context, deps);
       return save(
@@ -207,10 +202,7 @@ export const accountOperations: Operation[] = [
     id: "Accounts_Get",
     method: "GET",
     path: accountPath,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/read",
-      scope: scopeOfAccount(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/read"),
     async handle(context, deps) {
       return {
         status: 200,
@@ -223,10 +215,7 @@ export const accountOperations: Operation[] = [
     id: "Accounts_Delete",
     method: "DELETE",
     path: accountPath,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/delete",
-      scope: scopeOfAccount(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/delete"),
     async handle(context, deps) {
       await requireResourceGroup(context, deps);
       const record = await deps.resources.getResource(accountId(context));

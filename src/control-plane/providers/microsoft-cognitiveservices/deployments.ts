@@ -3,7 +3,7 @@ import type { ControlPlaneDeps } from "../../control-plane-deps.js";
 import { armErrors, cognitiveServicesErrors } from "../../errors.js";
 import { nextRecord } from "../../resource-record.js";
 import type { ArmResourceRecord } from "../../store.js";
-import { accountId, requireAccount } from "./accounts.js";
+import { accountId, onAccount, requireAccount } from "./accounts.js";
 import { COGNITIVE_SERVICES_VERSIONS, DEPLOYMENT_TYPE } from "./api-versions.js";
 import { deploymentBody } from "./shapes.js";
 
@@ -11,6 +11,7 @@ type Operation = ArmOperation<ControlPlaneDeps>;
 const UPSTREAM_KINDS = ["simulated", "openai-compatible", "azure-openai"];
 
 const deploymentId = (c: ArmContext) => `${accountId(c)}/deployments/${c.params.deploymentName}`;
+const onDeployment = (action: string) => (c: ArmContext) => ({ action, scope: deploymentId(c) });
 
 /**
  * What a deployment's upstream API key is sealed to, so it cannot be moved to another deployment.
@@ -150,10 +151,7 @@ export const deploymentOperations: Operation[] = [
     id: "Deployments_CreateOrUpdate",
     method: "PUT",
     path,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/deployments/write",
-      scope: deploymentId(c),
-    }),
+    permission: onDeployment("Microsoft.CognitiveServices/accounts/deployments/write"),
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       const existing = await deps.resources.getResource(deploymentId(context));
@@ -189,10 +187,7 @@ export const deploymentOperations: Operation[] = [
     id: "Deployments_Get",
     method: "GET",
     path,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/deployments/read",
-      scope: deploymentId(c),
-    }),
+    permission: onDeployment("Microsoft.CognitiveServices/accounts/deployments/read"),
     async handle(context, deps) {
       return { status: 200, body: armDeploymentBody(await requireDeployment(context, deps)) };
     },
@@ -202,10 +197,7 @@ export const deploymentOperations: Operation[] = [
     id: "Deployments_Delete",
     method: "DELETE",
     path,
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/deployments/delete",
-      scope: deploymentId(c),
-    }),
+    permission: onDeployment("Microsoft.CognitiveServices/accounts/deployments/delete"),
     async handle(context, deps) {
       await requireAccount(context, deps);
       return { status: (await deps.resources.deleteResource(deploymentId(context))) ? 200 : 204 };
@@ -216,10 +208,7 @@ export const deploymentOperations: Operation[] = [
     id: "Deployments_List",
     method: "GET",
     path: path.replace("/{deploymentName}", ""),
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/deployments/read",
-      scope: accountId(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/deployments/read"),
     async handle(context, deps) {
       const account = await requireAccount(context, deps);
       const records = await deps.resources.listChildren(account.id, DEPLOYMENT_TYPE);

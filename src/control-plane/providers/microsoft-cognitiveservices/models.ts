@@ -1,7 +1,7 @@
 import type { ArmOperation } from "../../arm-operation.js";
 import type { ControlPlaneDeps } from "../../control-plane-deps.js";
 import { armErrors } from "../../errors.js";
-import { requireAccount, accountId } from "./accounts.js";
+import { onAccount, requireAccount } from "./accounts.js";
 import { COGNITIVE_SERVICES_VERSIONS } from "./api-versions.js";
 
 interface CatalogueModel {
@@ -96,10 +96,7 @@ export const modelOperations: ArmOperation<ControlPlaneDeps>[] = [
     id: "Accounts_ListModels",
     method: "GET",
     path: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/models",
-    permission: (c) => ({
-      action: "Microsoft.CognitiveServices/accounts/models/read",
-      scope: accountId(c),
-    }),
+    permission: onAccount("Microsoft.CognitiveServices/accounts/models/read"),
     async handle(context, deps) {
       await requireAccount(context, deps);
       return { status: 200, body: { value: catalogue.map((model) => modelBody(model).model) } };
