@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { PinnedProcess, PinnedProcesses } from "../support/pinned-processes.js";
-import { startTsChild } from "./announced-child.js";
+import { startTsChild } from "../support/announced-process.js";
 import type { BareProxyInput, BareProxyListening } from "./bare-proxy.js";
 import type { Target } from "./checked-reply.js";
 import type { Contestant } from "./figures.js";
@@ -63,7 +63,7 @@ export async function startContestants(
     processes,
     "upstream",
     cpus,
-    "./openai-upstream.ts",
+    new URL("./openai-upstream.ts", import.meta.url),
     { chunkIntervalMs: options.chunkIntervalMs } satisfies UpstreamInput,
     "UPSTREAM",
   );
@@ -81,13 +81,13 @@ export async function startContestants(
   );
   servers.push(keyless.process);
   log(`Keyless pid ${keyless.process.pid}, ${keyless.httpsUrl}`);
-  const credentials = await setUpDeployment(keyless, dataDir, upstream.listening.baseUrl);
+  const credentials = await setUpDeployment(keyless, upstream.listening.baseUrl);
 
   const proxy = await startTsChild<BareProxyListening>(
     processes,
     "node-proxy",
     cpus,
-    "./bare-proxy.ts",
+    new URL("./bare-proxy.ts", import.meta.url),
     { upstreamBaseUrl: upstream.listening.baseUrl, ...keyless.serverTls } satisfies BareProxyInput,
     "PROXY",
   );

@@ -8,7 +8,7 @@ import type { CheckedReplies } from "./checked-reply.js";
 import type { FirstChunkResult } from "./first-chunk.js";
 import type { UpstreamCounts } from "./openai-upstream.js";
 import type { ServerWindow } from "./server-cpu.js";
-import type { WrkResult } from "./wrk.js";
+import type { WrkResult } from "../support/wrk.js";
 
 /** The five measured in every round, in the order of the first round. */
 export const CONTESTANTS = ["direct", "node", "nginx", "keylessKey", "keylessToken"] as const;

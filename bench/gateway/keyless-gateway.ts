@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { PinnedProcess, PinnedProcesses } from "../support/pinned-processes.js";
-import { startAnnounced } from "./announced-child.js";
+import { startKeylessProcess, type KeylessProcess } from "../support/keyless-process.js";
+import type { PinnedProcesses } from "../support/pinned-processes.js";
 import { completionProblem } from "./chat-completion.js";
 import { TrustedClient } from "./trusted-client.js";
 
@@ -11,17 +9,8 @@ export const CHAT_PATH = `/accounts/keyless-dev-ai/openai/deployments/${DEPLOYME
 const ARM_API_VERSION = "2023-05-01";
 const DATA_PLANE_SCOPE = "https://cognitiveservices.azure.com/.default";
 
-export interface KeylessGateway {
-  process: PinnedProcess;
-  /** `https://127.0.0.1:PORT`. */
-  httpsUrl: string;
-  /** `<dataDir>/tls/ca.pem`, the CA Keyless generated in its own data folder. */
-  ca: Buffer;
-  caFile: string;
-  /** `<dataDir>/tls/server.pem` (server certificate, then the CA) and `server-key.pem`. */
-  serverTls: { certFile: string; keyFile: string };
-  databaseFile: string;
-}
+/** Keyless under benchmark; `httpsUrl` is `https://127.0.0.1:PORT`. */
+export type KeylessGateway = KeylessProcess;
 
 /** What a data-plane caller presents: an account key, or a bearer token and who it names. */
 export interface Credentials {
@@ -29,23 +18,6 @@ export interface Credentials {
   token: string;
   /** The dev service principal's object id, as audit records name it. */
   principalId: string;
-}
-
-interface DevEnvironment {
-  tenantId: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  servicePrincipal: { appId: string; objectId: string; secret: string };
-  user: { userPrincipalName: string; password: string };
-  publicClient: { appId: string };
-  account: { name: string; resourceId: string };
-}
-
-const LISTENING = /listening on (https:\/\/\S+) \(HTTPS\)/;
-
-/** Only what the benchmark sets: a KEYLESS_* variable from the caller's shell must not leak in. */
-function withoutKeylessVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("KEYLESS_")));
 }
 
 /** `node dist/main.js start` pinned to `cpus`: dev mode, loopback only, free ports. */
@@ -56,42 +28,13 @@ export async function startKeyless(
   dataDir: string,
   nodeArgs: string[] = [],
 ): Promise<KeylessGateway> {
-  const env = {
-    ...withoutKeylessVariables(process.env),
-    KEYLESS_DATA_DIR: dataDir,
-    KEYLESS_HTTPS_HOST: "127.0.0.1",
-    KEYLESS_HTTP_HOST: "127.0.0.1",
-    KEYLESS_LOG_LEVEL: "warn",
-    KEYLESS_PRINT_ENVIRONMENT: "false",
-  };
-  const { process: keyless, announced } = await startAnnounced(
-    processes,
-    "keyless",
-    cpus,
-    process.execPath,
-    [
-      ...nodeArgs,
-      join(repoRoot, "dist", "main.js"),
-      "start",
-      "--https-port",
-      "0",
-      "--http-port",
-      "0",
-    ],
-    LISTENING,
-    env,
-  );
-  return {
-    process: keyless,
-    httpsUrl: announced.replace("//localhost:", "//127.0.0.1:"),
-    ca: readFileSync(join(dataDir, "tls", "ca.pem")),
-    caFile: join(dataDir, "tls", "ca.pem"),
-    serverTls: {
-      certFile: join(dataDir, "tls", "server.pem"),
-      keyFile: join(dataDir, "tls", "server-key.pem"),
-    },
-    databaseFile: join(dataDir, "keyless.db"),
-  };
+  const keyless = await startKeylessProcess(processes, cpus, {
+    repoRoot,
+    dataDir,
+    nodeArgs,
+    settings: { KEYLESS_HTTPS_HOST: "127.0.0.1", KEYLESS_HTTP_HOST: "127.0.0.1" },
+  });
+  return { ...keyless, httpsUrl: keyless.httpsUrl.replace("//localhost:", "//127.0.0.1:") };
 }
 
 /**
@@ -102,12 +45,9 @@ export async function startKeyless(
  */
 export async function setUpDeployment(
   keyless: KeylessGateway,
-  dataDir: string,
   upstreamBaseUrl: string,
 ): Promise<Credentials> {
-  const dev = JSON.parse(
-    readFileSync(join(dataDir, "dev-environment.json"), "utf8"),
-  ) as DevEnvironment;
+  const { dev } = keyless;
   const client = new TrustedClient(keyless.ca);
   try {
     const tokenUrl = (version: "" | "v2.0/") =>

@@ -36,7 +36,7 @@ import { CONTESTANTS, type Contestant, type Figures, type LoadRun } from "./figu
 import { renderMarkdown, renderTable } from "./report.js";
 import { allowedCpus, startServerWindow } from "./server-cpu.js";
 import { TrustedClient } from "./trusted-client.js";
-import { runWrk, wrkVersion } from "./wrk.js";
+import { runWrk, wrkVersion } from "../support/wrk.js";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 
@@ -134,6 +134,7 @@ async function measureLoad(
   const wrk = await runWrk(processes, {
     url: contender.url,
     body: REQUEST_BODY,
+    contentType: "application/json",
     credential: contender.credential,
     connections,
     seconds,

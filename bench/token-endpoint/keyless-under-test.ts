@@ -1,6 +1,5 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { startKeylessProcess } from "../support/keyless-process.js";
 import type { PinnedProcess, PinnedProcesses } from "../support/pinned-processes.js";
 import { httpsRequest, type TokenCheck } from "./checked-token.js";
 
@@ -16,8 +15,6 @@ export interface KeylessUnderTest {
   clientSecret: string;
 }
 
-const LISTENING = /listening on (https:\/\/\S+) \(HTTPS\) and (http:\/\/\S+) \(managed identity\)/;
-
 /** `node dist/main.js start` pinned to `cpus`, in dev mode on free ports, as an operator runs it. */
 export async function startKeyless(
   processes: PinnedProcesses,
@@ -26,52 +23,22 @@ export async function startKeyless(
   dataDir: string,
   nodeArgs: string[] = [],
 ): Promise<KeylessUnderTest> {
-  const env = {
-    ...withoutKeylessVariables(process.env),
-    KEYLESS_DATA_DIR: dataDir,
-    KEYLESS_LOG_LEVEL: "warn",
-    KEYLESS_PRINT_ENVIRONMENT: "false",
+  const keyless = await startKeylessProcess(processes, cpus, {
+    repoRoot,
+    dataDir,
+    nodeArgs,
     // Every request authenticates from one address; a failed one must not throttle the rest.
-    KEYLESS_AUTH_FAILURE_LIMIT: "1000000000",
-  };
-  const args = [...nodeArgs, join(repoRoot, "dist", "main.js"), "start"];
-  const keyless = processes.start(
-    "keyless",
-    cpus,
-    process.execPath,
-    [...args, "--https-port", "0", "--http-port", "0"],
-    env,
-  );
-  const deadline = Date.now() + 30_000;
-  let match: RegExpMatchArray | null;
-  while (!(match = keyless.output().match(LISTENING))) {
-    if (keyless.child.exitCode !== null)
-      throw new Error(`keyless exited with ${keyless.child.exitCode}:\n${keyless.output()}`);
-    if (Date.now() > deadline)
-      throw new Error(`keyless did not start in 30 s:\n${keyless.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const dev = JSON.parse(readFileSync(join(dataDir, "dev-environment.json"), "utf8")) as {
-    tenantId: string;
-    servicePrincipal: { appId: string; secret: string };
-  };
+    settings: { KEYLESS_AUTH_FAILURE_LIMIT: "1000000000" },
+  });
   return {
-    process: keyless,
-    httpsUrl: match[1]!,
-    ca: readFileSync(join(dataDir, "tls", "ca.pem")),
-    serverTls: {
-      certFile: join(dataDir, "tls", "server.pem"),
-      keyFile: join(dataDir, "tls", "server-key.pem"),
-    },
-    tenantId: dev.tenantId,
-    clientId: dev.servicePrincipal.appId,
-    clientSecret: dev.servicePrincipal.secret,
+    process: keyless.process,
+    httpsUrl: keyless.httpsUrl,
+    ca: keyless.ca,
+    serverTls: keyless.serverTls,
+    tenantId: keyless.dev.tenantId,
+    clientId: keyless.dev.servicePrincipal.appId,
+    clientSecret: keyless.dev.servicePrincipal.secret,
   };
-}
-
-/** Only what the benchmark sets: a KEYLESS_* variable from the caller's shell must not leak in. */
-function withoutKeylessVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("KEYLESS_")));
 }
 
 export function tokenUrl(keyless: KeylessUnderTest): string {

@@ -2,7 +2,7 @@ import type { Machine } from "../support/machine.js";
 import type { CpuWindow } from "../support/process-cpu.js";
 import type { CheckedToken } from "./checked-token.js";
 import type { BaselineResult } from "./sign-baseline.js";
-import type { WrkResult } from "./wrk.js";
+import type { WrkResult } from "../support/wrk.js";
 
 /** Keyless's tokens/s as a share of the raw signing rate on the same CPU budget. */
 export const GOAL = 0.8;

@@ -45,7 +45,7 @@ import {
   type Figures,
 } from "./report.js";
 import type { BaselineInput, BaselineResult } from "./sign-baseline.js";
-import { runWrk } from "./wrk.js";
+import { runWrk } from "../support/wrk.js";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const SCOPE = "https://cognitiveservices.azure.com/.default";
@@ -102,6 +102,7 @@ async function measureServer(
   const wrk = await runWrk(processes, {
     url,
     body,
+    contentType: "application/x-www-form-urlencoded",
     connections: settings.connections,
     seconds,
     cpus: settings.loadCpus,

@@ -1,4 +1,4 @@
-import type { PinnedProcess, PinnedProcesses } from "../support/pinned-processes.js";
+import type { PinnedProcess, PinnedProcesses } from "./pinned-processes.js";
 
 /**
  * Starts a pinned child and waits (at most `timeoutMs`) until it prints `pattern`; returns the
@@ -27,12 +27,12 @@ export async function startAnnounced(
   return { process: child, announced: match[1]! };
 }
 
-/** A child written in TypeScript in this folder, started through tsx. */
+/** A child written in TypeScript (`file`, a URL), started through tsx. */
 export async function startTsChild<T>(
   processes: PinnedProcesses,
   name: string,
   cpus: string,
-  file: string,
+  file: URL,
   input: unknown,
   tag: string,
 ): Promise<{ process: PinnedProcess; listening: T }> {
@@ -41,7 +41,7 @@ export async function startTsChild<T>(
     name,
     cpus,
     process.execPath,
-    ["--import", "tsx", new URL(file, import.meta.url).pathname, JSON.stringify(input)],
+    ["--import", "tsx", file.pathname, JSON.stringify(input)],
     new RegExp(`^${tag} (\\{.*\\})$`, "m"),
   );
   return { process: child, listening: JSON.parse(announced) as T };

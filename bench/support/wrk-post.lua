@@ -1,7 +1,7 @@
--- wrk script: POSTs one JSON chat request (wrk's args after `--`: the body, then optionally a
--- header name and value that carry the credential) and counts responses by status. done()
+-- wrk script: POSTs one body (wrk's args after `--`: the body, its content type, then optionally
+-- a header name and value that carry a credential) and counts responses by status. done()
 -- prints one line, `WRK {json}`, with the percentiles of wrk's latency histogram (the figures
--- `--latency` prints, in whole microseconds) for run.ts to read.
+-- `--latency` prints, in whole microseconds) for bench/support/wrk.ts to read.
 
 local threads = {}
 
@@ -12,9 +12,9 @@ end
 function init(args)
   wrk.method = "POST"
   wrk.body = args[1]
-  wrk.headers["Content-Type"] = "application/json"
-  if args[2] ~= nil and args[2] ~= "" then
-    wrk.headers[args[2]] = args[3]
+  wrk.headers["Content-Type"] = args[2]
+  if args[3] ~= nil and args[3] ~= "" then
+    wrk.headers[args[3]] = args[4]
   end
   ok = 0
   not_ok = 0
