@@ -21,7 +21,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../support/machine.js";
-import { PinnedProcesses, type PinnedProcess } from "../support/pinned-processes.js";
+import {
+  runBenchmark,
+  type PinnedProcess,
+  type PinnedProcesses,
+} from "../support/pinned-processes.js";
 import { parseCpuList } from "../support/process-cpu.js";
 import { writeResultsSection } from "../support/results-file.js";
 import { countAuditRecords, type AuditCount } from "./audit-count.js";
@@ -307,18 +311,4 @@ function auditCount(keyless: KeylessGateway): AuditCount | string {
   }
 }
 
-const processes = new PinnedProcesses();
-const interrupt = (signal: NodeJS.Signals) => {
-  process.stderr.write(`${signal}: stopping every process this benchmark started\n`);
-  void processes.stopAll().finally(() => process.exit(130));
-};
-process.once("SIGINT", interrupt);
-process.once("SIGTERM", interrupt);
-try {
-  await main(processes);
-} catch (error) {
-  process.exitCode = 1;
-  process.stderr.write(`bench:gateway failed: ${(error as Error).stack ?? String(error)}\n`);
-} finally {
-  await processes.stopAll();
-}
+await runBenchmark("bench:gateway", main);

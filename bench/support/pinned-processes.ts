@@ -83,3 +83,28 @@ function allowedCpus(pid: number): string {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return status.match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1] ?? "unknown";
 }
+
+/**
+ * Runs a benchmark's `main` with the processes it starts, and stops every one of them by its
+ * own PID however `main` ends: returning, failing, or interrupted by SIGINT/SIGTERM.
+ */
+export async function runBenchmark(
+  name: string,
+  main: (processes: PinnedProcesses) => Promise<void>,
+): Promise<void> {
+  const processes = new PinnedProcesses();
+  const interrupt = (signal: NodeJS.Signals) => {
+    process.stderr.write(`${signal}: stopping every process this benchmark started\n`);
+    void processes.stopAll().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  try {
+    await main(processes);
+  } catch (error) {
+    process.exitCode = 1;
+    process.stderr.write(`${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+  } finally {
+    await processes.stopAll();
+  }
+}
