@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import type { DeploymentView } from "../model.js";
+import { testDeployment } from "../../../test/support/deployment-view.js";
 import { createAzureOpenAIUpstream } from "./azure-openai.js";
 import { UpstreamError, type UpstreamCall } from "./upstream.js";
 
@@ -60,20 +60,8 @@ function countingCredential(now: () => number) {
   return { credential, scopes };
 }
 
-const DEPLOYMENT_ID =
-  "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acct/deployments/gpt-4o";
-
 function callOf(upstream: Record<string, unknown>): UpstreamCall {
-  const deployment: DeploymentView = {
-    id: DEPLOYMENT_ID,
-    name: "gpt-4o",
-    accountId: DEPLOYMENT_ID.replace(/\/deployments\/.*/, ""),
-    modelFormat: "OpenAI",
-    modelName: "gpt-4o",
-    skuName: "Standard",
-    capacity: 1,
-    upstream: { kind: "azure-openai", ...upstream },
-  };
+  const deployment = testDeployment({ upstream: { kind: "azure-openai", ...upstream } });
   return {
     operation: "chat/completions",
     deployment,

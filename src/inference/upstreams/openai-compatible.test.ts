@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import type { DeploymentView } from "../model.js";
+import { testDeployment } from "../../../test/support/deployment-view.js";
 import { createOpenAICompatibleUpstream, upstreamKeyContext } from "./openai-compatible.js";
 import { UpstreamError, type UpstreamCall, type UpstreamReply } from "./upstream.js";
 
@@ -54,20 +55,12 @@ async function standIn(handler: Handler) {
   };
 }
 
-const DEPLOYMENT_ID =
-  "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acct/deployments/llama";
-
 function deployment(upstream: Record<string, unknown>): DeploymentView {
-  return {
-    id: DEPLOYMENT_ID,
+  return testDeployment({
     name: "llama",
-    accountId: DEPLOYMENT_ID.replace(/\/deployments\/.*/, ""),
-    modelFormat: "OpenAI",
     modelName: "llama-3.1-8b",
-    skuName: "Standard",
-    capacity: 1,
     upstream: { kind: "openai-compatible", ...upstream },
-  };
+  });
 }
 
 function callOf(upstream: Record<string, unknown>, call: Partial<UpstreamCall> = {}): UpstreamCall {
@@ -201,7 +194,7 @@ test("the deployment's sealed API key is opened once, bound to the deployment, a
       server.seen.map((request) => request.headers.authorization),
       Array(4).fill("Bearer sk-upstream-123"),
     );
-    assert.deepEqual(opened, [["v1.sealed", upstreamKeyContext(DEPLOYMENT_ID)]]);
+    assert.deepEqual(opened, [["v1.sealed", upstreamKeyContext(deployment({}).id)]]);
     // Kept alive: undici frees a connection a tick after its reply ends, so back-to-back calls
     // may alternate between two, but never open one per call.
     assert.ok(new Set(server.seen.map((request) => request.remotePort)).size < server.seen.length);

@@ -2,23 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock } from "../../kernel/index.js";
 import type { DeploymentView, Operation } from "../model.js";
+import { testDeployment } from "../../../test/support/deployment-view.js";
 import type { Sleep } from "./simulated/completion-stream.js";
 import { type SimulatedUpstreamOptions, createSimulatedUpstream } from "./simulated.js";
 import { type UpstreamCall, type UpstreamReply, UpstreamError } from "./upstream.js";
 
-const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView => ({
-  id: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a/deployments/chat",
-  name: "chat",
-  accountId:
-    "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a",
-  modelFormat: "OpenAI",
-  modelName: "gpt-4o",
-  modelVersion: "2024-08-06",
-  skuName: "Standard",
-  capacity: 1,
-  upstream: { kind: "simulated" },
-  ...changes,
-});
+const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView =>
+  testDeployment({ name: "chat", ...changes });
 
 /** The same deployment, serving an embeddings model (the simulated models do one or the other). */
 const embedder = deployment({ modelName: "text-embedding-3-small", modelVersion: "1" });

@@ -7,21 +7,11 @@ import { test } from "node:test";
 import OpenAI, { BadRequestError, RateLimitError } from "openai";
 import { ManualClock } from "../../kernel/index.js";
 import type { DeploymentView, Operation } from "../model.js";
+import { testDeployment } from "../../../test/support/deployment-view.js";
 import { createSimulatedUpstream } from "./simulated.js";
 import { type UpstreamKind, UpstreamError } from "./upstream.js";
 
-const deployment = (modelName: string): DeploymentView => ({
-  id: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a/deployments/${modelName}`,
-  name: modelName,
-  accountId:
-    "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a",
-  modelFormat: "OpenAI",
-  modelName,
-  modelVersion: "2024-08-06",
-  skuName: "Standard",
-  capacity: 1,
-  upstream: { kind: "simulated" },
-});
+const deployment = (modelName: string): DeploymentView => testDeployment({ modelName });
 
 /** A `fetch` that answers `/v1/{operation}` from the upstream, as an HTTP edge would. */
 const fetchFrom =

@@ -3,22 +3,12 @@ import { test } from "node:test";
 import { encode, encodeChat } from "gpt-tokenizer/encoding/o200k_base";
 import { ManualClock } from "../../kernel/index.js";
 import type { DeploymentView, Operation } from "../model.js";
+import { testDeployment } from "../../../test/support/deployment-view.js";
 import { type SimulatedUpstreamOptions, createSimulatedUpstream } from "./simulated.js";
 import { type UpstreamCall, type UpstreamReply, UpstreamError } from "./upstream.js";
 
-const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView => ({
-  id: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a/deployments/chat",
-  name: "chat",
-  accountId:
-    "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a",
-  modelFormat: "OpenAI",
-  modelName: "gpt-4o",
-  modelVersion: "2024-08-06",
-  skuName: "Standard",
-  capacity: 100,
-  upstream: { kind: "simulated" },
-  ...changes,
-});
+const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView =>
+  testDeployment({ name: "chat", capacity: 100, ...changes });
 
 const callOf = (
   operation: Operation,

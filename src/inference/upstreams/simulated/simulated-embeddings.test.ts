@@ -2,21 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
 import type { DeploymentView } from "../../model.js";
+import { testDeployment } from "../../../../test/support/deployment-view.js";
 import { createSimulatedUpstream } from "../simulated.js";
 import { UpstreamError } from "../upstream.js";
 
-const deployment = (modelName: string): DeploymentView => ({
-  id: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a/deployments/${modelName}`,
-  name: modelName,
-  accountId:
-    "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a",
-  modelFormat: "OpenAI",
-  modelName,
-  modelVersion: "1",
-  skuName: "Standard",
-  capacity: 100,
-  upstream: { kind: "simulated" },
-});
+const deployment = (modelName: string): DeploymentView =>
+  testDeployment({ modelName, modelVersion: "1", capacity: 100 });
 
 // Reply bodies are read loosely: the assertions are the type check.
 type Json = Record<string, any>;
