@@ -16,7 +16,6 @@ import { listModels, modelInfo } from "./model-listing.js";
 import { checkNetworkRules } from "./network-rules.js";
 import { guardStream } from "./guard-stream.js";
 import type { UpstreamRegistry } from "./upstreams/index.js";
-import { UpstreamError } from "./upstreams/upstream.js";
 import type { DeploymentView, Operation } from "./model.js";
 
 export interface DataPlaneDeps extends Omit<CallerAuthenticatorDeps, "catalog"> {
@@ -175,7 +174,9 @@ export class DataPlane {
     // The caller left while the upstream was still working: nobody reads this answer.
     const refusal = signal.aborted
       ? new DataPlaneError(499, "ClientClosedRequest", "The client closed the request.")
-      : toDataPlaneError(error);
+      : error instanceof DataPlaneError
+        ? error
+        : undefined; // not ours to word
     if (!refusal) {
       audit.status = 500;
       this.record(audit);
@@ -232,13 +233,4 @@ function requestBody(body: unknown): Record<string, unknown> {
     throw dataPlaneErrors.badRequest("'stream' must be a boolean.");
   }
   return body as Record<string, unknown>;
-}
-
-/** Refusals and upstream failures keep their status; anything else is not ours to word. */
-function toDataPlaneError(error: unknown): DataPlaneError | undefined {
-  if (error instanceof DataPlaneError) return error;
-  if (error instanceof UpstreamError) {
-    return new DataPlaneError(error.status, error.code, error.message, error.headers);
-  }
-  return undefined;
 }

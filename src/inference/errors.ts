@@ -4,6 +4,7 @@
  */
 
 export class DataPlaneError extends Error {
+  override name = "DataPlaneError";
   constructor(
     readonly status: number,
     readonly code: string,
@@ -11,7 +12,6 @@ export class DataPlaneError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.name = "DataPlaneError";
   }
 
   toBody(): { error: { code: string; message: string } } {

@@ -33,7 +33,7 @@ export async function* guardStream(
 function errorEvent(error: unknown): string {
   const body =
     error instanceof UpstreamError
-      ? { error: { code: error.code, message: error.message } }
+      ? error.toBody()
       : {
           error: {
             code: "InternalServerError",

@@ -1,3 +1,4 @@
+import { DataPlaneError } from "../errors.js";
 import type { DeploymentView, Operation, Usage } from "../model.js";
 
 /** One call to a deployment's upstream, after authentication and authorization. */
@@ -44,17 +45,10 @@ export type UpstreamReply =
 /**
  * A failure the caller should see in Azure's error shape: upstream refused (its status and
  * body passed on), unreachable (502), too slow (504), or rate limited (429 + `Retry-After`).
+ * A data-plane refusal like any other, named apart so a stream can tell it from a bug.
  */
-export class UpstreamError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: ReplyHeaders = {},
-  ) {
-    super(message);
-    this.name = "UpstreamError";
-  }
+export class UpstreamError extends DataPlaneError {
+  override name = "UpstreamError";
 }
 
 /** One kind of upstream (`properties.upstream.kind`); one file each in this folder. */
