@@ -21,7 +21,7 @@ import {
   closeUpstreams,
   createUpstreams,
   DataPlane,
-  registerDataPlaneRoutes,
+  dataPlaneEdge,
 } from "./inference/index.js";
 import { AuditLog } from "./audit/index.js";
 import { loadMasterKey, SecretBox, systemClock, type Clock } from "./kernel/index.js";
@@ -194,10 +194,14 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       await storage.db.query("SELECT 1");
       return identity.keyRing.signer() !== undefined;
     };
-    const https = createApp({ logger, https: { key: tls.keyPem, cert: tls.certPem }, ready });
+    const https = createApp({
+      logger,
+      https: { key: tls.keyPem, cert: tls.certPem },
+      ready,
+      edge: dataPlaneEdge(dataPlane, logger),
+    });
     registerIdentityRoutes(https, identity, () => new Date(clock.now()));
     registerControlPlaneRoutes(https, controlPlane, (host) => identity.origins.fromHost(host));
-    registerDataPlaneRoutes(https, dataPlane);
     const managedIdentity = createApp({ logger, ready });
     registerManagedIdentityRoutes(managedIdentity, identity);
 

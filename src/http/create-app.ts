@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Logger } from "pino";
 
@@ -7,7 +9,15 @@ export interface AppOptions {
   https?: { key: string; cert: string };
   /** Readiness: resolves when the app can serve (database reachable, signing key loaded). */
   ready: () => Promise<boolean>;
+  /**
+   * Sees every request first and answers the ones it takes (returns true) on `node:http` itself;
+   * the rest go through Fastify. The data plane's edge (`inference/routes.ts`).
+   */
+  edge?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
+
+/** Fastify's own server defaults, kept for a server built here. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /**
  * A Fastify app with what every listener shares, in pipeline order: request ids, body
@@ -23,6 +33,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     genReqId: () => randomUUID(),
     bodyLimit: 4 * 1024 * 1024,
     ...(options.https ? { https: options.https } : {}),
+    ...(options.edge && { serverFactory: serverWithEdge(options.edge, options.https) }),
   };
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
 
@@ -83,4 +94,17 @@ export function createApp(options: AppOptions): FastifyInstance {
     }),
   );
   return app;
+}
+
+/** A server that offers each request to `edge` before Fastify's handler. */
+function serverWithEdge(edge: NonNullable<AppOptions["edge"]>, tls: AppOptions["https"]) {
+  return (fastifyHandler: (request: IncomingMessage, response: ServerResponse) => void) => {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
+      if (!edge(request, response)) fastifyHandler(request, response);
+    };
+    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.requestTimeout = 0;
+    return server;
+  };
 }

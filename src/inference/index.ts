@@ -2,7 +2,7 @@
 export type * from "./model.js";
 export { AccountCatalog, type AccountCatalogSources } from "./account-catalog.js";
 export { DataPlane, type DataPlaneDeps } from "./data-plane.js";
-export { registerDataPlaneRoutes } from "./routes.js";
+export { dataPlaneEdge, type DataPlaneEdge } from "./routes.js";
 export {
   createUpstreams,
   closeUpstreams,

@@ -1,64 +1,148 @@
-import { Readable } from "node:stream";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DataPlane, DataPlaneRequest, DataPlaneResponse } from "./data-plane.js";
 import { DataPlaneError } from "./errors.js";
+import { readJsonBody } from "./read-json-body.js";
+
+/** Failures nobody else reports: a bug behind a 500, a stream that broke. */
+export interface EdgeLog {
+  error(details: object, message: string): void;
+}
+
+/** Takes a request when it is the data plane's; false leaves it to the rest of the server. */
+export type DataPlaneEdge = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** First path segments of the data plane, compared case-insensitively as Azure paths are. */
+const DATA_PLANE_PREFIX = /^\/+(?:accounts|openai|models)\//i;
 
 /**
- * The data plane's HTTP edge: every URL shape reaches one handler with the URL as received, so
- * normalisation (`data-plane-route.ts`) sees exactly what the caller sent.
+ * The data plane's HTTP edge, on `node:http` itself rather than the web framework: a gateway
+ * pays its edge on every forwarded call, and bench/gateway measured the framework's request and
+ * reply pipeline as a large share of it (docs/decisions/0004-data-plane-edge.md). It does what the
+ * framework did for these routes: request ids, the JSON body with its limits, Azure's error
+ * shape, a 404 for URLs that are no route, and a 500 with a public message for bugs. Every URL
+ * reaches `DataPlane` exactly as received, so normalisation (`data-plane-route.ts`) sees what
+ * the caller sent.
  */
-export function registerDataPlaneRoutes(app: FastifyInstance, dataPlane: DataPlane): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = request.raw.url ?? request.url;
-    const route = dataPlane.route(request.method, url, request.headers.host);
-    if (!route) return reply.callNotFound();
-    return send(reply, await dataPlane.handle(dataPlaneRequest(request, reply), route));
+export function dataPlaneEdge(dataPlane: DataPlane, log: EdgeLog): DataPlaneEdge {
+  return (request, response) => {
+    const url = request.url ?? "/";
+    if ((request.method !== "POST" && request.method !== "GET") || !DATA_PLANE_PREFIX.test(url)) {
+      return false;
+    }
+    void serve(dataPlane, log, request, response, url);
+    return true;
   };
-  // A body Fastify could not read (not JSON, too large) is refused in Azure's shape and audited.
-  const errorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) throw error;
-    const refusal = new DataPlaneError(
-      status,
-      BODY_ERROR_CODES[status] ?? "BadRequest",
-      error.message,
-    );
-    return send(reply, dataPlane.reject(dataPlaneRequest(request, reply), refusal));
-  };
-  for (const url of ["/accounts/*", "/openai/*", "/models/*"]) {
-    app.route({ method: ["GET", "POST"], url, handler, errorHandler });
-  }
 }
 
-const BODY_ERROR_CODES: Record<number, string> = {
-  413: "RequestEntityTooLarge",
-  415: "UnsupportedMediaType",
-};
-
-function dataPlaneRequest(request: FastifyRequest, reply: FastifyReply): DataPlaneRequest {
+async function serve(
+  dataPlane: DataPlane,
+  log: EdgeLog,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: string,
+): Promise<void> {
+  const requestId = randomUUID();
   const abort = new AbortController();
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) abort.abort();
+  response.once("close", () => {
+    if (!response.writableFinished) abort.abort();
   });
-  return {
-    method: request.method,
-    url: request.raw.url ?? request.url,
+  const call: DataPlaneRequest = {
+    method: request.method!,
+    url,
     host: request.headers.host,
     headers: request.headers,
-    body: request.body,
-    clientAddress: request.ip,
-    requestId: request.id,
+    body: undefined,
+    clientAddress: request.socket.remoteAddress ?? "",
+    requestId,
     signal: abort.signal,
+  };
+  try {
+    try {
+      call.body = await readJsonBody(request);
+    } catch (error) {
+      // A body that could not be read is refused in Azure's shape, and audited like any other.
+      if (!(error instanceof DataPlaneError)) throw error;
+      return await send(request, response, requestId, dataPlane.reject(call, error));
+    }
+    const route = dataPlane.route(call.method, url, call.host);
+    if (!route) return await send(request, response, requestId, notFound(call.method, url));
+    await send(request, response, requestId, await dataPlane.handle(call, route));
+  } catch (error) {
+    log.error({ err: error, requestId }, "request failed");
+    if (response.headersSent) return void response.destroy();
+    await send(request, response, requestId, {
+      status: 500,
+      headers: {},
+      body: {
+        error: {
+          code: "InternalServerError",
+          message: `An unexpected error occurred. Request id: ${requestId}`,
+        },
+      },
+    });
+  }
+}
+
+function notFound(method: string, url: string): DataPlaneResponse {
+  return {
+    status: 404,
+    headers: {},
+    body: {
+      error: { code: "NotFound", message: `No route matches ${method} ${url.split("?")[0]}.` },
+    },
   };
 }
 
-function send(reply: FastifyReply, response: DataPlaneResponse) {
-  reply.code(response.status).headers(response.headers);
-  // The openai SDK reports `x-request-id` as the request id; Azure also sends `apim-request-id`.
-  reply.header("x-request-id", reply.request.id).header("apim-request-id", reply.request.id);
-  if ("stream" in response) {
-    reply.header("cache-control", "no-cache");
-    return reply.send(Readable.from(response.stream));
+async function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  answer: DataPlaneResponse,
+): Promise<void> {
+  const headers: Record<string, string | number> = {
+    ...answer.headers,
+    // Azure's request id headers; the openai SDK reports `x-request-id` as the request id.
+    "x-ms-request-id": requestId,
+    "x-request-id": requestId,
+    "apim-request-id": requestId,
+  };
+  const clientRequestId =
+    request.headers["x-ms-client-request-id"] ?? request.headers["client-request-id"];
+  if (typeof clientRequestId === "string") headers["client-request-id"] = clientRequestId;
+  if (response.destroyed) return drainStream(answer);
+  if (!("stream" in answer)) {
+    const body = JSON.stringify(answer.body);
+    headers["content-type"] = "application/json; charset=utf-8";
+    headers["content-length"] = Buffer.byteLength(body);
+    response.writeHead(answer.status, headers);
+    response.end(body);
+    return;
   }
-  return reply.send(response.body);
+  headers["cache-control"] = "no-cache";
+  response.writeHead(answer.status, headers);
+  for await (const chunk of answer.stream) {
+    if (response.destroyed) break; // the caller left: leaving the loop ends the stream's work
+    if (!response.write(chunk)) await drained(response);
+  }
+  response.end();
+}
+
+/** A stream nobody will read still runs to its end, so it releases its upstream and is audited. */
+async function drainStream(answer: DataPlaneResponse): Promise<void> {
+  if (!("stream" in answer)) return;
+  for await (const chunk of answer.stream) void chunk;
+}
+
+/** Resolves once the socket takes more, or the caller has gone. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.once("drain", done);
+    response.once("close", done);
+  });
 }

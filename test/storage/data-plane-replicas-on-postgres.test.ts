@@ -28,15 +28,27 @@ before(async () => {
 });
 after(() => replicas?.stop());
 
+/** A chat completion on a replica's data plane over HTTPS. */
+function chat(
+  replica: TestKeyless,
+  deployment: string,
+  credential: Record<string, string>,
+): Promise<Response> {
+  return fetch(
+    `${replica.httpsUrl}/accounts/keyless-dev-ai/openai/deployments/${deployment}/chat/completions?api-version=2024-10-21`,
+    {
+      method: "POST",
+      headers: { ...credential, "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 3 }),
+    },
+  );
+}
+
 /** A chat on B's data plane with a key, answering the status. */
 async function chatOnB(deployment: string, key: string): Promise<number> {
-  const response = await b!.server.https.inject({
-    method: "POST",
-    url: `/accounts/keyless-dev-ai/openai/deployments/${deployment}/chat/completions?api-version=2024-10-21`,
-    headers: { "api-key": key, "content-type": "application/json" },
-    payload: { messages: [{ role: "user", content: "hi" }], max_tokens: 3 },
-  });
-  return response.statusCode;
+  const response = await chat(b!, deployment, { "api-key": key });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 test("keys, disableLocalAuth and deployments written through A reach B's data plane within a second", async () => {
@@ -80,14 +92,9 @@ test("both replicas append their audit records to one chain", async () => {
       { appId, secret },
       "https://cognitiveservices.azure.com",
     );
-    const response = await replica.server.https.inject({
-      method: "POST",
-      url: "/accounts/keyless-dev-ai/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      payload: { messages: [{ role: "user", content: "hi" }], max_tokens: 3 },
-    });
-    assert.equal(response.statusCode, 200, response.body);
-    requestIds.push(String(response.headers["x-ms-request-id"]));
+    const response = await chat(replica, "gpt-4o", { authorization: `Bearer ${token}` });
+    assert.equal(response.status, 200, await response.text());
+    requestIds.push(response.headers.get("x-ms-request-id")!);
   }
   await until(async () => {
     const stored = new Set(
