@@ -36,19 +36,18 @@ const settle = async () => {
 };
 
 /** An in-memory chain that fails while `failing` is set and can hold a write open. */
-class FakeStore implements Pick<AuditStore, "appendBatch"> {
+class FakeStore implements Pick<AuditStore, "append"> {
   records: AuditRecord[] = [];
   batches: number[] = [];
   failing = false;
   gate: Promise<void> | undefined;
-  async appendBatch(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  async append(entries: readonly AuditEntry[]): Promise<void> {
     if (this.gate) await this.gate;
     if (this.failing) throw new Error("connection refused");
     const tail = this.records.at(-1);
     const added = extendChain(tail && { seq: tail.seq, hash: tail.hash }, entries);
     this.records.push(...added);
     this.batches.push(entries.length);
-    return added;
   }
 }
 

@@ -24,7 +24,7 @@ export interface AuditErrorLog {
 }
 
 export interface AuditLogOptions {
-  store: Pick<AuditStore, "appendBatch">;
+  store: Pick<AuditStore, "append">;
   log: AuditErrorLog;
   /** How often queued entries are written. */
   flushIntervalMs?: number;
@@ -149,7 +149,7 @@ export class AuditLog implements AuditSink {
       // INVARIANT: `record` only appends, so the head of the queue is this batch until removed.
       const batch = this.queue.slice(0, this.batchSize);
       try {
-        await this.options.store.appendBatch(batch);
+        await this.options.store.append(batch);
       } catch (error) {
         this.failedWrites++;
         this.consecutiveFailures++;

@@ -41,34 +41,23 @@ export function canonicalJson(value: unknown): string {
  * left out. Anything else an object happens to carry is neither hashed nor stored.
  */
 export function chainedEntry(entry: AuditEntry): AuditEntry {
-  const principal = entry.principal && {
-    objectId: entry.principal.objectId,
-    type: entry.principal.type,
-    appId: entry.principal.appId,
-    displayName: entry.principal.displayName,
-  };
-  return withoutUndefined({
-    at: entry.at,
-    requestId: entry.requestId,
-    tenantId: entry.tenantId,
-    principal: principal && withoutUndefined(principal),
-    authMethod: entry.authMethod,
-    clientAddress: entry.clientAddress,
-    accountId: entry.accountId,
-    deploymentId: entry.deploymentId,
-    operation: entry.operation,
-    dataAction: entry.dataAction,
-    decision: entry.decision,
-    decidedBy: entry.decidedBy,
-    status: entry.status,
-    latencyMs: entry.latencyMs,
-    promptTokens: entry.promptTokens,
-    completionTokens: entry.completionTokens,
-  });
+  const chained: Record<string, unknown> = {};
+  for (const key of ENTRY_KEYS) {
+    const value = entry[key];
+    if (value === undefined) continue;
+    chained[key] = key === "principal" ? definedFields(value as object, PRINCIPAL_KEYS) : value;
+  }
+  return chained as unknown as AuditEntry;
 }
 
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** A copy with only `keys`, and only those that are defined. */
+function definedFields(value: object, keys: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) copy[key] = field;
+  }
+  return copy;
 }
 
 /**
@@ -135,9 +124,12 @@ export const extendChain: ExtendChain = (tail, entries) => {
   let seq = tail?.seq ?? 0;
   let prevHash = tail?.hash ?? GENESIS_HASH;
   return entries.map((entry) => {
-    const chained = chainedEntry(entry);
-    const hash = chainHash(prevHash, chained);
-    const record: AuditRecord = { ...chained, seq: ++seq, prevHash, hash };
+    // The hash covers only the entry's declared fields, as the record keeps them.
+    const hash = chainHash(prevHash, entry);
+    const record = chainedEntry(entry) as AuditRecord;
+    record.seq = ++seq;
+    record.prevHash = prevHash;
+    record.hash = hash;
     prevHash = hash;
     return record;
   });

@@ -7,8 +7,11 @@ import { extendChain, type AuditEntry } from "../audit/index.js";
 import { SqlAuditStore } from "./sql-audit-store.js";
 import { SqliteDb } from "./sqlite-db.js";
 
-export type AuditWriterMessage = { id: number; entries: AuditEntry[] } | { close: true };
-export type AuditWriterReply = { id: number; records: unknown[] } | { id: number; error: string };
+export type AuditWriterMessage =
+  | { id: number; entries: AuditEntry[]; wantRecords: boolean }
+  | { close: true };
+/** `records` only when they were asked for: copying them back costs the request thread. */
+export type AuditWriterReply = { id: number; records?: unknown[] } | { id: number; error: string };
 
 const port = parentPort!;
 const { path } = workerData as { path: string };
@@ -30,7 +33,11 @@ port.on("message", (message: AuditWriterMessage) => {
   Promise.resolve()
     .then(() => opened().appendBatch(message.entries))
     .then(
-      (records) => port.postMessage({ id: message.id, records } satisfies AuditWriterReply),
+      (records) =>
+        port.postMessage({
+          id: message.id,
+          ...(message.wantRecords && { records }),
+        } satisfies AuditWriterReply),
       (error: unknown) =>
         port.postMessage({
           id: message.id,

@@ -162,6 +162,10 @@ export class SqlAuditStore implements AuditStore {
     });
   }
 
+  async append(entries: readonly AuditEntry[]): Promise<void> {
+    await this.appendBatch(entries);
+  }
+
   async queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
     const { where, params } = filters(query);
     const rows = await this.db.query(

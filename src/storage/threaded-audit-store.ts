@@ -23,7 +23,8 @@ function startWriter(path: string): Worker {
 }
 
 interface Pending {
-  resolve: (records: AuditRecord[]) => void;
+  /** The records, when they were asked for. */
+  resolve: (records: AuditRecord[] | undefined) => void;
   reject: (error: Error) => void;
 }
 
@@ -47,14 +48,13 @@ export class ThreadedAuditStore implements AuditStore {
     private readonly reads: Pick<AuditStore, "queryAudit">,
   ) {}
 
-  appendBatch(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
-    if (entries.length === 0) return Promise.resolve([]);
-    const id = this.nextId++;
-    const worker = this.running();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, entries: [...entries] } satisfies AuditWriterMessage);
-    });
+  async appendBatch(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    if (entries.length === 0) return [];
+    return (await this.send(entries, true)) ?? [];
+  }
+
+  async append(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length > 0) await this.send(entries, false);
   }
 
   queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
@@ -72,6 +72,18 @@ export class ThreadedAuditStore implements AuditStore {
     await exited;
   }
 
+  private send(
+    entries: readonly AuditEntry[],
+    wantRecords: boolean,
+  ): Promise<AuditRecord[] | undefined> {
+    const id = this.nextId++;
+    const worker = this.running();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, entries: [...entries], wantRecords } satisfies AuditWriterMessage);
+    });
+  }
+
   private settle(id: number, outcome: (pending: Pending) => void): void {
     const pending = this.pending.get(id);
     if (!pending) return;
@@ -87,7 +99,7 @@ export class ThreadedAuditStore implements AuditStore {
       this.settle(reply.id, (pending) =>
         "error" in reply
           ? pending.reject(new Error(reply.error))
-          : pending.resolve(reply.records as AuditRecord[]),
+          : pending.resolve(reply.records as AuditRecord[] | undefined),
       ),
     );
     const fail = (error: Error) => {

@@ -125,6 +125,17 @@ for (const backend of backends) {
       assert.deepEqual(verifyAuditChain(await wholeChain(storage)), { ok: true });
     });
 
+    test("append stores what appendBatch would, linked on, without answering the records", async () => {
+      const tail = (await query({ top: 1 }))[0]!;
+      const entries = [entry(), keyEntry()];
+      assert.equal(await storage.audit.append(entries), undefined);
+      const stored = (await query({ top: 2 })).reverse();
+      assert.deepEqual(requestIds(stored), requestIds(entries as AuditRecord[]));
+      assert.equal(stored[0]!.seq, tail.seq + 1);
+      assert.equal(stored[0]!.prevHash, tail.hash);
+      assert.deepEqual(verifyAuditChain(await wholeChain(storage)), { ok: true });
+    });
+
     test("a batch larger than one INSERT stays one ordered chain", async () => {
       const entries = Array.from({ length: 250 }, () => entry());
       const appended = await storage.audit.appendBatch(entries);
