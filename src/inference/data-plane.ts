@@ -48,6 +48,8 @@ interface JsonResponse {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+  /** `body` as JSON bytes, when an upstream sent them: the edge relays these unchanged. */
+  bytes?: Buffer;
 }
 
 export type DataPlaneResponse =
@@ -167,7 +169,12 @@ export class DataPlane {
   private finish(audit: AuditEntry, response: JsonResponse): JsonResponse {
     audit.status = response.status;
     this.record(audit);
-    return { status: response.status, headers: response.headers, body: response.body };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: response.body,
+      ...(response.bytes && { bytes: response.bytes }),
+    };
   }
 
   private fail(audit: AuditEntry, error: unknown, signal: AbortSignal): DataPlaneResponse {

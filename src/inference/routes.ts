@@ -112,7 +112,7 @@ async function send(
   if (typeof clientRequestId === "string") headers["client-request-id"] = clientRequestId;
   if (response.destroyed) return drainStream(answer);
   if (!("stream" in answer)) {
-    const body = JSON.stringify(answer.body);
+    const body = answer.bytes ?? JSON.stringify(answer.body);
     headers["content-type"] = "application/json; charset=utf-8";
     headers["content-length"] = Buffer.byteLength(body);
     response.writeHead(answer.status, headers);

@@ -8,8 +8,7 @@ import { SqlAuditStore } from "./sql-audit-store.js";
 import { SqliteDb } from "./sqlite-db.js";
 
 export type AuditWriterMessage =
-  | { id: number; entries: AuditEntry[]; wantRecords: boolean }
-  | { close: true };
+  { id: number; entries: AuditEntry[]; wantRecords: boolean } | { close: true };
 /** `records` only when they were asked for: copying them back costs the request thread. */
 export type AuditWriterReply = { id: number; records?: unknown[] } | { id: number; error: string };
 

@@ -26,6 +26,7 @@ interface Seen {
 let keyless: TestKeyless;
 let standIn: Server;
 let client: AzureOpenAI;
+let apiKey: string;
 const seen: Seen[] = [];
 /** Lets the stand-in's held streams finish. */
 let releaseStreams: () => void = () => {};
@@ -65,7 +66,8 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   }
   if (!body.stream) {
     response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify(completion(model)));
+    // Indented, as some servers answer: Keyless must relay these bytes, not re-serialise them.
+    response.end(JSON.stringify(completion(model), null, 1));
     return;
   }
   response.writeHead(200, { "content-type": "text/event-stream" });
@@ -102,9 +104,10 @@ before(async () => {
   const keys = await armRequest(keyless, "POST", `${accountId}/listKeys?api-version=2023-05-01`, {
     token,
   });
+  apiKey = keys.json<{ key1: string }>().key1;
   client = new AzureOpenAI({
     endpoint: keyless.env.account.endpoint,
-    apiKey: keys.json<{ key1: string }>().key1,
+    apiKey,
     apiVersion: "2024-10-21",
     deployment: "llama",
     maxRetries: 0,
@@ -143,6 +146,19 @@ test("a chat is forwarded with the upstream's key and model name, never the call
   assert.equal(request.authorization, `Bearer ${UPSTREAM_KEY}`);
   assert.equal(request.apiKey, undefined);
   assert.equal(request.body.model, UPSTREAM_MODEL);
+});
+
+test("a JSON answer reaches the caller byte for byte as the upstream sent it", async () => {
+  const response = await fetch(
+    `${keyless.env.account.endpoint}openai/deployments/llama/chat/completions?api-version=2024-10-21`,
+    {
+      method: "POST",
+      headers: { "api-key": apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "hello" }] }),
+    },
+  );
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), JSON.stringify(completion(UPSTREAM_MODEL), null, 1));
 });
 
 test("streaming passes the first chunk through before the upstream has finished", async () => {

@@ -1,6 +1,8 @@
 import { Agent, type Dispatcher } from "undici";
+import type { IncomingHttpHeaders } from "node:http";
 import { SseUsageWatcher, usageOf } from "./sse-usage-watcher.js";
 import { UpstreamError, type ReplyHeaders, type UpstreamReply } from "./upstream.js";
+import { BrokenAnswer, exchangeWhole, type WholeAnswer } from "./whole-answer.js";
 
 export interface ForwarderTimeouts {
   /** Opening a connection (TCP and TLS); slower: 504. Default 10 s. */
@@ -67,6 +69,15 @@ export class HttpForwarder {
    * with the abort error as it is: the caller is gone and nobody reads an `UpstreamError`.
    */
   async forward(request: ForwardRequest): Promise<UpstreamReply> {
+    return request.stream ? this.forwardStream(request) : this.forwardWhole(request);
+  }
+
+  close(): Promise<void> {
+    return this.pools.close();
+  }
+
+  /** A streamed answer: relayed chunk by chunk as each arrives. */
+  private async forwardStream(request: ForwardRequest): Promise<UpstreamReply> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pools.request({
@@ -84,11 +95,53 @@ export class HttpForwarder {
     if (statusCode < 200 || statusCode > 299) {
       throw refusal(statusCode, headers, await readCapped(body, ERROR_BODY_LIMIT), request);
     }
-    return request.stream ? this.streamReply(response, request) : this.jsonReply(response, request);
+    return this.streamReply(response, request);
   }
 
-  close(): Promise<void> {
-    return this.pools.close();
+  /** An answer read whole: parsed for its usage, relayed as the bytes the upstream sent. */
+  private async forwardWhole(request: ForwardRequest): Promise<UpstreamReply> {
+    let answer: WholeAnswer;
+    try {
+      answer = await exchangeWhole(
+        this.pools,
+        {
+          origin: request.origin,
+          path: request.path,
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+        },
+        request.signal,
+        ERROR_BODY_LIMIT,
+      );
+    } catch (error) {
+      if (request.signal.aborted) throw error;
+      if (error instanceof BrokenAnswer) throw this.failure(error.cause, request.upstream, "body");
+      throw this.failure(error, request.upstream, "connect");
+    }
+    const { statusCode, headers, body } = answer;
+    const text = body.toString("utf8");
+    if (statusCode < 200 || statusCode > 299) {
+      throw refusal(statusCode, headers, text.slice(0, ERROR_BODY_LIMIT), request);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UpstreamError(
+        502,
+        "BadGateway",
+        `The upstream ${request.upstream} answered ${statusCode} with a body that is not JSON.`,
+      );
+    }
+    return {
+      kind: "json",
+      status: statusCode,
+      headers: passedHeaders(headers),
+      body: json,
+      bytes: body,
+      usage: usageOf(json),
+    };
   }
 
   private streamReply(response: Dispatcher.ResponseData, request: ForwardRequest): UpstreamReply {
@@ -101,31 +154,6 @@ export class HttpForwarder {
       headers,
       chunks: this.relay(response.body, watcher, request),
       usage: () => watcher.usage,
-    };
-  }
-
-  private async jsonReply(
-    response: Dispatcher.ResponseData,
-    request: ForwardRequest,
-  ): Promise<UpstreamReply> {
-    let json: unknown;
-    try {
-      json = await response.body.json();
-    } catch (error) {
-      if (request.signal.aborted) throw error;
-      if (!(error instanceof SyntaxError)) throw this.failure(error, request.upstream, "body");
-      throw new UpstreamError(
-        502,
-        "BadGateway",
-        `The upstream ${request.upstream} answered ${response.statusCode} with a body that is not JSON.`,
-      );
-    }
-    return {
-      kind: "json",
-      status: response.statusCode,
-      headers: passedHeaders(response.headers),
-      body: json,
-      usage: usageOf(json),
     };
   }
 
@@ -200,7 +228,7 @@ export class HttpForwarder {
  */
 function refusal(
   status: number,
-  headers: Dispatcher.ResponseData["headers"],
+  headers: IncomingHttpHeaders,
   text: string,
   request: ForwardRequest,
 ): UpstreamError {
@@ -255,7 +283,7 @@ const clip = (text: string) =>
   text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text;
 
 /** Rate-limit headers, which the caller's client needs to back off. */
-function passedHeaders(headers: Dispatcher.ResponseData["headers"]): ReplyHeaders {
+function passedHeaders(headers: IncomingHttpHeaders): ReplyHeaders {
   const passed: ReplyHeaders = {};
   for (const name in headers) {
     if (name.startsWith("x-ratelimit-") || name === "retry-after" || name === "retry-after-ms") {

@@ -146,6 +146,7 @@ test("JSON chat: forwarded to {baseUrl}/chat/completions with the upstream's mod
       status: 200,
       headers: { "x-ratelimit-remaining-requests": "99" },
       body: COMPLETION,
+      bytes: Buffer.from(JSON.stringify(COMPLETION)),
       usage: { promptTokens: 9, completionTokens: 2 },
     });
   } finally {

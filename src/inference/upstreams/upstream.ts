@@ -26,6 +26,8 @@ export type UpstreamReply =
       status: number;
       headers: ReplyHeaders;
       body: unknown;
+      /** `body` exactly as the upstream sent it, when it came over the wire: relayed unchanged. */
+      bytes?: Buffer;
       usage?: Usage;
     }
   | {
