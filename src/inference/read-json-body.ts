@@ -10,9 +10,9 @@ const PARSE_OPTIONS = { protoAction: "error", constructorAction: "error" } as co
 /**
  * A data-plane request's JSON body: undefined when there is none (or it is empty), otherwise the
  * parsed value. Rejects with a `DataPlaneError` the caller can act on: 415 for anything but
- * `application/json`, 413 beyond {@link BODY_LIMIT}, 400 for a length that does not match
- * `Content-Length` or text that is not JSON (including `__proto__`/`constructor` keys, which
- * could poison objects built from it).
+ * `application/json`, 413 beyond {@link BODY_LIMIT}, 400 for text that is not JSON (including
+ * `__proto__`/`constructor` keys, which could poison objects built from it), 499 when the caller
+ * goes away before the body is complete.
  */
 export function readJsonBody(request: IncomingMessage): Promise<unknown> {
   const { headers } = request;
@@ -44,14 +44,12 @@ export function readJsonBody(request: IncomingMessage): Promise<unknown> {
       }
       parts.push(part);
     });
-    request.once("error", reject);
+    // The caller went away mid-body (Node's parser holds a body to its declared length).
+    request.once("error", () =>
+      reject(new DataPlaneError(499, "ClientClosedRequest", "The client closed the request.")),
+    );
     request.once("end", () => {
       if (size > BODY_LIMIT) return;
-      if (expected !== undefined && size !== expected) {
-        return reject(
-          new DataPlaneError(400, "BadRequest", "Request body size did not match Content-Length."),
-        );
-      }
       const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString("utf8");
       if (text === "") return resolve(undefined);
       try {

@@ -30,7 +30,11 @@ export function dataPlaneEdge(dataPlane: DataPlane, log: EdgeLog): DataPlaneEdge
     if ((request.method !== "POST" && request.method !== "GET") || !DATA_PLANE_PREFIX.test(url)) {
       return false;
     }
-    void serve(dataPlane, log, request, response, url);
+    serve(dataPlane, log, request, response, url).catch((error: unknown) => {
+      // Only a failure to write the last-resort answer lands here: nothing more can be said.
+      log.error({ err: error }, "answering a data-plane request failed");
+      response.destroy();
+    });
     return true;
   };
 }

@@ -148,17 +148,27 @@ test("a chat is forwarded with the upstream's key and model name, never the call
   assert.equal(request.body.model, UPSTREAM_MODEL);
 });
 
-test("a JSON answer reaches the caller byte for byte as the upstream sent it", async () => {
+test("a JSON answer reaches the caller byte for byte as the upstream sent it, with request ids", async () => {
   const response = await fetch(
     `${keyless.env.account.endpoint}openai/deployments/llama/chat/completions?api-version=2024-10-21`,
     {
       method: "POST",
-      headers: { "api-key": apiKey, "content-type": "application/json" },
+      headers: {
+        "api-key": apiKey,
+        "content-type": "application/json",
+        "x-ms-client-request-id": "caller-42",
+      },
       body: JSON.stringify({ messages: [{ role: "user", content: "hello" }] }),
     },
   );
   assert.equal(response.status, 200);
   assert.equal(await response.text(), JSON.stringify(completion(UPSTREAM_MODEL), null, 1));
+  assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
+  assert.equal(response.headers.get("client-request-id"), "caller-42");
+  const requestId = response.headers.get("x-ms-request-id");
+  assert.match(requestId ?? "", /^[0-9a-f-]{36}$/);
+  assert.equal(response.headers.get("x-request-id"), requestId);
+  assert.equal(response.headers.get("apim-request-id"), requestId);
 });
 
 test("streaming passes the first chunk through before the upstream has finished", async () => {

@@ -65,8 +65,9 @@ export class HttpForwarder {
   }
 
   /**
-   * Resolves when the upstream's headers arrive. When `request.signal` aborts first, rejects
-   * with the abort error as it is: the caller is gone and nobody reads an `UpstreamError`.
+   * Resolves when a stream's headers arrive, or when a whole answer has. When `request.signal`
+   * aborts first, rejects with the abort error as it is: the caller is gone and nobody reads an
+   * `UpstreamError`.
    */
   async forward(request: ForwardRequest): Promise<UpstreamReply> {
     return request.stream ? this.forwardStream(request) : this.forwardWhole(request);
