@@ -4,7 +4,7 @@ import type { DataPlane, DataPlaneRequest, DataPlaneResponse } from "./data-plan
 import { DataPlaneError } from "./errors.js";
 import { readJsonBody } from "./read-json-body.js";
 
-/** Failures nobody else reports: a bug behind a 500, a stream that broke. */
+/** Failures nobody else reports: the bug behind a 500. */
 export interface EdgeLog {
   error(details: object, message: string): void;
 }
