@@ -1,38 +1,20 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { AuditLog, type AuditTimers } from "./audit-log.js";
+import { ManualTimers } from "../kernel/index.js";
+import { AuditLog } from "./audit-log.js";
 import { extendChain, verifyAuditChain } from "./hash-chain.js";
 import type { AuditEntry, AuditRecord } from "./model.js";
 import type { AuditStore } from "./store.js";
 
-/** Timers that fire only when the test says so. */
-class ManualTimers implements AuditTimers {
-  pending: { callback: () => void; ms: number; handle: number }[] = [];
-  private next = 0;
-  setTimeout(callback: () => void, ms: number): unknown {
-    const handle = ++this.next;
-    this.pending.push({ callback, ms, handle });
-    return handle;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending = this.pending.filter((timer) => timer.handle !== handle);
-  }
-  /** The one pending timer's delay. */
-  get delay(): number {
-    assert.equal(this.pending.length, 1, "exactly one timer pending");
-    return this.pending[0]!.ms;
-  }
-  /** Fires the one pending timer and lets the write it starts finish. */
-  async fire(): Promise<void> {
-    assert.equal(this.pending.length, 1, "exactly one timer pending");
-    this.pending.splice(0, 1)[0]!.callback();
-    await settle();
-  }
-}
-
 /** A few event-loop turns: the log yields one between batches. */
 const settle = async () => {
   for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** Fires the one pending timer and lets the write it starts finish. */
+const fire = async (timers: ManualTimers) => {
+  timers.fire();
+  await settle();
 };
 
 /** An in-memory chain that fails while `failing` is set and can hold a write open. */
@@ -95,7 +77,7 @@ test("record only queues; each tick writes what waits, in batches, in order", as
   for (const e of entries.slice(2)) audit.record(e);
   assert.deepEqual(audit.counters, { queued: 5, written: 0, failedWrites: 0, dropped: 0 });
 
-  await timers.fire();
+  await fire(timers);
   assert.deepEqual(store.batches, [3, 2]);
   assert.deepEqual(
     requestIds(),
@@ -114,7 +96,7 @@ test("a full batch is written at once, without waiting for the interval", async 
   assert.equal(timers.delay, 100);
   audit.record(entry());
   assert.equal(timers.delay, 0);
-  await timers.fire();
+  await fire(timers);
   assert.deepEqual(store.batches, [3]);
   assert.equal(timers.delay, 100);
   await audit.close();
@@ -125,8 +107,8 @@ test("a failed write keeps its entries, logs only ids, and is retried after a gr
   const entries = [entry(), entry()];
   for (const e of entries) audit.record(e);
   store.failing = true;
-  await timers.fire();
-  await timers.fire();
+  await fire(timers);
+  await fire(timers);
   assert.equal(store.records.length, 0);
   assert.deepEqual(audit.counters, { queued: 2, written: 0, failedWrites: 2, dropped: 0 });
   assert.equal(timers.delay, 400, "100 ms doubled per consecutive failure");
@@ -140,7 +122,7 @@ test("a failed write keeps its entries, logs only ids, and is retried after a gr
   store.failing = false;
   const later = entry();
   audit.record(later);
-  await timers.fire();
+  await fire(timers);
   assert.deepEqual(
     requestIds(),
     [...entries, later].map((e) => e.requestId),
@@ -155,9 +137,9 @@ test("the retry pause stops growing at maxRetryDelayMs", async () => {
   audit.start();
   audit.record(entry());
   store.failing = true;
-  await timers.fire();
+  await fire(timers);
   assert.equal(timers.delay, 200);
-  await timers.fire();
+  await fire(timers);
   assert.equal(timers.delay, 250);
   store.failing = false;
   await audit.close();

@@ -1,3 +1,4 @@
+import { systemTimers, type Timers } from "../kernel/index.js";
 import type { AuditEntry, AuditSink } from "./model.js";
 import type { AuditStore } from "./store.js";
 
@@ -11,12 +12,6 @@ export const AUDIT_BATCH_SIZE = 50;
 const MAX_RETRY_DELAY_MS = 5_000;
 /** About 50 MB of entries: what a replica holds while its database is away before it drops. */
 const MAX_QUEUED = 100_000;
-
-/** The timer functions the log uses; tests inject their own. */
-export interface AuditTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** A pino logger fits. */
 export interface AuditErrorLog {
@@ -34,7 +29,7 @@ export interface AuditLogOptions {
   maxRetryDelayMs?: number;
   /** Entries beyond this many waiting are dropped (and counted) rather than exhaust memory. */
   maxQueued?: number;
-  timers?: AuditTimers;
+  timers?: Timers;
 }
 
 /** For metrics: entries waiting now, and totals since start. */
@@ -44,11 +39,6 @@ export interface AuditLogCounters {
   failedWrites: number;
   dropped: number;
 }
-
-const realTimers: AuditTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /**
  * The audit sink of the request path. `record` is an array push: no IO, no await, no throw, so
@@ -71,14 +61,14 @@ export class AuditLog implements AuditSink {
   private readonly batchSize: number;
   private readonly maxRetryDelayMs: number;
   private readonly maxQueued: number;
-  private readonly timers: AuditTimers;
+  private readonly timers: Timers;
 
   constructor(private readonly options: AuditLogOptions) {
     this.intervalMs = options.flushIntervalMs ?? AUDIT_FLUSH_INTERVAL_MS;
     this.batchSize = options.batchSize ?? AUDIT_BATCH_SIZE;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? MAX_RETRY_DELAY_MS;
     this.maxQueued = options.maxQueued ?? MAX_QUEUED;
-    this.timers = options.timers ?? realTimers;
+    this.timers = options.timers ?? systemTimers;
   }
 
   record(entry: AuditEntry): void {

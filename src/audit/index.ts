@@ -18,5 +18,4 @@ export {
   type AuditErrorLog,
   type AuditLogCounters,
   type AuditLogOptions,
-  type AuditTimers,
 } from "./audit-log.js";

@@ -1,5 +1,6 @@
 export { type Clock, systemClock, ManualClock, epochSeconds } from "./clock.js";
 export { SecretBox } from "./secret-box.js";
 export { DuplicateKeyError } from "./duplicate-key-error.js";
+export { type Timers, systemTimers, ManualTimers } from "./timers.js";
 export { loadMasterKey } from "./master-key.js";
 export { DuplicateAssignmentError } from "./duplicate-assignment-error.js";

@@ -2,32 +2,18 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, test } from "node:test";
 import type { Change, ChangeFeed, RoleAssignment } from "../authz/index.js";
-import { ChangePoller, type PollerTimers } from "./change-poller.js";
+import { ManualTimers } from "../kernel/index.js";
+import { ChangePoller } from "./change-poller.js";
 import { openStorage, type Storage } from "./open-storage.js";
-
-/** Timers that fire only when the test says so. */
-class ManualTimers implements PollerTimers {
-  pending: { callback: () => void; ms: number; handle: number }[] = [];
-  private next = 0;
-  setTimeout(callback: () => void, ms: number): unknown {
-    const handle = ++this.next;
-    this.pending.push({ callback, ms, handle });
-    return handle;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending = this.pending.filter((timer) => timer.handle !== handle);
-  }
-  /** Fires the one pending timer and lets the poll it starts finish. */
-  async fire(): Promise<void> {
-    assert.equal(this.pending.length, 1, "exactly one timer pending");
-    const [timer] = this.pending.splice(0, 1);
-    timer!.callback();
-    await settle();
-  }
-}
 
 /** Lets queued promise callbacks and SQLite statements run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Fires the one pending timer and lets the poll it starts finish. */
+const fire = async (timers: ManualTimers) => {
+  timers.fire();
+  await settle();
+};
 
 class RecordingLog {
   errors: { details: object; message: string }[] = [];
@@ -72,19 +58,19 @@ test("each tick hands the new changes to the callback, then waits the interval",
   poller.start();
   assert.equal(timers.pending[0]?.ms, 250, "the default interval");
 
-  await timers.fire();
+  await fire(timers);
   assert.deepEqual(batches, [], "nothing new, nothing delivered");
 
   const [a, b] = [assignment(), assignment()];
   await storage.authz.insertRoleAssignment(a);
   await storage.authz.insertRoleAssignment(b);
-  await timers.fire();
+  await fire(timers);
   assert.deepEqual(batches.map(keys), [[a.name, b.name]]);
   assert.equal(poller.lastSeq, await storage.changes.latestSeq());
   assert.equal(timers.pending[0]?.ms, 250);
 
   await storage.authz.deleteRoleAssignment(a.name);
-  await timers.fire();
+  await fire(timers);
   assert.deepEqual(batches.map(keys), [[a.name, b.name], [a.name]]);
   await poller.stop();
   assert.deepEqual(timers.pending, []);
@@ -104,9 +90,9 @@ test("a full batch is followed at once by the next poll", async () => {
     batchSize: 2,
   });
   poller.start();
-  await timers.fire();
+  await fire(timers);
   assert.equal(timers.pending[0]?.ms, 0, "more may be waiting");
-  await timers.fire();
+  await fire(timers);
   assert.equal(timers.pending[0]?.ms, 100);
   assert.deepEqual(batches.map(keys), [[written[0]!.name, written[1]!.name], [written[2]!.name]]);
   await poller.stop();
@@ -130,7 +116,7 @@ test("polls never overlap: the next is scheduled only when the last has finished
   });
   await storage.authz.insertRoleAssignment(assignment());
   poller.start();
-  await timers.fire();
+  await fire(timers);
   assert.equal(running, 1);
   assert.deepEqual(timers.pending, [], "no timer while a poll runs");
   const explicit = poller.pollNow(); // queues behind the running poll
@@ -167,10 +153,10 @@ test("errors are logged and the same changes are tried again", async () => {
     timers,
   });
   poller.start();
-  await timers.fire(); // the feed fails
-  await timers.fire(); // the callback fails
+  await fire(timers); // the feed fails
+  await fire(timers); // the callback fails
   assert.equal(poller.lastSeq, 0, "a failed batch does not count as seen");
-  await timers.fire(); // delivered
+  await fire(timers); // delivered
   assert.deepEqual(delivered.map(keys), [[record.name]]);
   assert.deepEqual(
     log.errors.map((entry) => [entry.message, (entry.details as { err: Error }).err.message]),
@@ -199,7 +185,7 @@ test("stop waits for the poll in flight and schedules nothing after it", async (
   });
   await storage.authz.insertRoleAssignment(assignment());
   poller.start();
-  await timers.fire();
+  await fire(timers);
   let stopped = false;
   const stopping = poller.stop().then(() => (stopped = true));
   await settle();

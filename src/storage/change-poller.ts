@@ -1,14 +1,9 @@
 import type { Change, ChangeFeed } from "../authz/index.js";
+import { systemTimers, type Timers } from "../kernel/index.js";
 
 /** Default poll period: well inside the one-second propagation Keyless promises. */
 export const CHANGE_POLL_INTERVAL_MS = 250;
 const DEFAULT_BATCH_SIZE = 1000;
-
-/** The timer functions the poller uses; tests inject their own. */
-export interface PollerTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** A pino logger fits. */
 export interface PollerLog {
@@ -24,13 +19,8 @@ export interface ChangePollerOptions {
   log: PollerLog;
   intervalMs?: number;
   batchSize?: number;
-  timers?: PollerTimers;
+  timers?: Timers;
 }
-
-const realTimers: PollerTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /**
  * Polls a change feed and hands each new batch to `onChanges`, oldest first. Polls never
@@ -48,13 +38,13 @@ export class ChangePoller {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly intervalMs: number;
   private readonly batchSize: number;
-  private readonly timers: PollerTimers;
+  private readonly timers: Timers;
 
   constructor(private readonly options: ChangePollerOptions) {
     this.seq = options.after;
     this.intervalMs = options.intervalMs ?? CHANGE_POLL_INTERVAL_MS;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.timers = options.timers ?? realTimers;
+    this.timers = options.timers ?? systemTimers;
   }
 
   /** The newest seq delivered to `onChanges`. */

@@ -5,5 +5,4 @@ export {
   CHANGE_POLL_INTERVAL_MS,
   type ChangePollerOptions,
   type PollerLog,
-  type PollerTimers,
 } from "./change-poller.js";

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ManualClock } from "../../kernel/index.js";
 import type { DeploymentView, Operation } from "../model.js";
 import { testDeployment } from "../../../test/support/deployment-view.js";
+import { simulatedOnManualClock, upstreamCall } from "../../../test/support/simulated-upstream.js";
 import type { Sleep } from "./simulated/completion-stream.js";
-import { type SimulatedUpstreamOptions, createSimulatedUpstream } from "./simulated.js";
 import { type UpstreamCall, type UpstreamReply, UpstreamError } from "./upstream.js";
 
 const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView =>
@@ -17,20 +16,9 @@ const callOf = (
   operation: Operation,
   body: Record<string, unknown>,
   changes: Partial<UpstreamCall> = {},
-): UpstreamCall => ({
-  operation,
-  deployment: deployment(),
-  body,
-  stream: body.stream === true,
-  signal: new AbortController().signal,
-  requestId: "request-1",
-  ...changes,
-});
+) => upstreamCall(deployment(), operation, body, changes);
 
-const setup = (options: SimulatedUpstreamOptions = {}) => {
-  const clock = new ManualClock();
-  return { clock, upstream: createSimulatedUpstream({ clock, ...options }) };
-};
+const setup = simulatedOnManualClock;
 
 const messages = [{ role: "user", content: "Tell me about rate limits" }];
 

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encode, encodeChat } from "gpt-tokenizer/encoding/o200k_base";
-import { ManualClock } from "../../kernel/index.js";
 import type { DeploymentView, Operation } from "../model.js";
 import { testDeployment } from "../../../test/support/deployment-view.js";
-import { type SimulatedUpstreamOptions, createSimulatedUpstream } from "./simulated.js";
+import { simulatedOnManualClock, upstreamCall } from "../../../test/support/simulated-upstream.js";
 import { type UpstreamCall, type UpstreamReply, UpstreamError } from "./upstream.js";
 
 const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView =>
@@ -14,20 +13,9 @@ const callOf = (
   operation: Operation,
   body: Record<string, unknown>,
   changes: Partial<UpstreamCall> = {},
-): UpstreamCall => ({
-  operation,
-  deployment: deployment(),
-  body,
-  stream: body.stream === true,
-  signal: new AbortController().signal,
-  requestId: "request-1",
-  ...changes,
-});
+) => upstreamCall(deployment(), operation, body, changes);
 
-const setup = (options: SimulatedUpstreamOptions = {}) => {
-  const clock = new ManualClock();
-  return { clock, upstream: createSimulatedUpstream({ clock, ...options }) };
-};
+const setup = simulatedOnManualClock;
 
 // Reply bodies are read loosely: the assertions are the type check.
 type Json = Record<string, any>;
