@@ -3,6 +3,7 @@ import type { AuditEntry, AuditSink } from "../audit/index.js";
 import type { AuthzFacts } from "../authz/index.js";
 import type { Clock } from "../kernel/index.js";
 import type { AccountCatalog } from "./account-catalog.js";
+import type { CallerSignal } from "./caller-signal.js";
 import {
   authenticateCaller,
   type CallerAuthenticatorDeps,
@@ -41,7 +42,7 @@ export interface DataPlaneRequest {
   clientAddress: string;
   requestId: string;
   /** Aborted when the caller goes away. */
-  signal: AbortSignal;
+  signal: CallerSignal;
 }
 
 interface JsonResponse {
@@ -177,7 +178,7 @@ export class DataPlane {
     };
   }
 
-  private fail(audit: AuditEntry, error: unknown, signal: AbortSignal): DataPlaneResponse {
+  private fail(audit: AuditEntry, error: unknown, signal: CallerSignal): DataPlaneResponse {
     // The caller left while the upstream was still working: nobody reads this answer.
     const refusal = signal.aborted
       ? new DataPlaneError(499, "ClientClosedRequest", "The client closed the request.")

@@ -1,3 +1,4 @@
+import type { CallerSignal } from "./caller-signal.js";
 import { UpstreamError } from "./upstreams/upstream.js";
 
 /** How a stream ended: all sent, the caller left, or the upstream failed after the headers. */
@@ -12,7 +13,7 @@ export type StreamOutcome = "completed" | "aborted" | "failed";
  */
 export async function* guardStream(
   chunks: AsyncIterable<string | Uint8Array>,
-  signal: AbortSignal,
+  signal: Pick<CallerSignal, "aborted">,
   onEnd: (outcome: StreamOutcome, error?: unknown) => void,
 ): AsyncGenerator<string | Uint8Array> {
   let outcome: StreamOutcome = "aborted";

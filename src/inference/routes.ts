@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ConnectionSignal } from "./caller-signal.js";
 import type { DataPlane, DataPlaneRequest, DataPlaneResponse } from "./data-plane.js";
 import { DataPlaneError } from "./errors.js";
 import { readJsonBody } from "./read-json-body.js";
@@ -47,9 +48,9 @@ async function serve(
   url: string,
 ): Promise<void> {
   const requestId = randomUUID();
-  const abort = new AbortController();
+  const signal = new ConnectionSignal();
   response.once("close", () => {
-    if (!response.writableFinished) abort.abort();
+    if (!response.writableFinished) signal.abort();
   });
   const call: DataPlaneRequest = {
     method: request.method!,
@@ -59,7 +60,7 @@ async function serve(
     body: undefined,
     clientAddress: request.socket.remoteAddress ?? "",
     requestId,
-    signal: abort.signal,
+    signal,
   };
   try {
     try {

@@ -64,6 +64,11 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     response.end(JSON.stringify({ error: { message: "CUDA out of memory" } }));
     return;
   }
+  if (content === "hold the answer") {
+    // A long generation: no answer until the caller leaves.
+    await once(response, "close");
+    return;
+  }
   if (!body.stream) {
     response.writeHead(200, { "content-type": "application/json" });
     // Indented, as some servers answer: Keyless must relay these bytes, not re-serialise them.
@@ -201,6 +206,23 @@ test("a client that goes away aborts the upstream request", async () => {
   controller.abort();
   const closed = await Promise.race([
     upstreamRequest.closed.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
+  ]);
+  assert.ok(closed, "the upstream request was still open 2 s after the client left");
+});
+
+test("a client that goes away before a whole answer aborts the upstream request", async () => {
+  const controller = new AbortController();
+  const before = seen.length;
+  const call = client.chat.completions.create(
+    { model: "llama", messages: [{ role: "user", content: "hold the answer" }] },
+    { signal: controller.signal, maxRetries: 0 },
+  );
+  while (seen.length === before) await new Promise((resolve) => setTimeout(resolve, 10));
+  controller.abort();
+  await assert.rejects(call, /aborted/);
+  const closed = await Promise.race([
+    seen.at(-1)!.closed.then(() => true),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
   ]);
   assert.ok(closed, "the upstream request was still open 2 s after the client left");

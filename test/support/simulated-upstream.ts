@@ -6,6 +6,7 @@ import {
   type SimulatedUpstreamOptions,
 } from "../../src/inference/upstreams/simulated.js";
 import type { UpstreamCall } from "../../src/inference/upstreams/upstream.js";
+import { callerSignalOf } from "../../src/inference/caller-signal.js";
 
 /** A simulated upstream whose time moves only when the test moves `clock`. */
 export function simulatedOnManualClock(options: SimulatedUpstreamOptions = {}) {
@@ -24,7 +25,7 @@ export const upstreamCall = (
   deployment,
   body,
   stream: body.stream === true,
-  signal: new AbortController().signal,
+  signal: callerSignalOf(new AbortController().signal),
   requestId: "request-1",
   ...changes,
 });

@@ -12,6 +12,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { testDeployment } from "../../../test/support/deployment-view.js";
 import { createAzureOpenAIUpstream } from "./azure-openai.js";
 import { UpstreamError, type UpstreamCall } from "./upstream.js";
+import { callerSignalOf } from "../caller-signal.js";
 
 interface Seen {
   url: string;
@@ -67,7 +68,7 @@ function callOf(upstream: Record<string, unknown>): UpstreamCall {
     deployment,
     body: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] },
     stream: false,
-    signal: new AbortController().signal,
+    signal: callerSignalOf(new AbortController().signal),
     requestId: "req-42",
   };
 }

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import type { IncomingHttpHeaders } from "node:http";
+import type { CallerSignal } from "../caller-signal.js";
 import { SseUsageWatcher, usageOf } from "./sse-usage-watcher.js";
 import { UpstreamError, type ReplyHeaders, type UpstreamReply } from "./upstream.js";
 import { BrokenAnswer, exchangeWhole, type WholeAnswer } from "./whole-answer.js";
@@ -31,7 +32,7 @@ export interface ForwardRequest {
   headers: Record<string, string>;
   body: string;
   stream: boolean;
-  signal: AbortSignal;
+  signal: CallerSignal;
 }
 
 type Phase = "connect" | "body";
@@ -87,7 +88,7 @@ export class HttpForwarder {
         method: "POST",
         headers: request.headers,
         body: request.body,
-        signal: request.signal,
+        signal: request.signal.asAbortSignal(),
       });
     } catch (error) {
       throw request.signal.aborted ? error : this.failure(error, request.upstream, "connect");

@@ -12,6 +12,7 @@ import type { DeploymentView } from "../model.js";
 import { testDeployment } from "../../../test/support/deployment-view.js";
 import { createOpenAICompatibleUpstream, upstreamKeyContext } from "./openai-compatible.js";
 import { UpstreamError, type UpstreamCall, type UpstreamReply } from "./upstream.js";
+import { callerSignalOf } from "../caller-signal.js";
 
 interface Seen {
   method: string;
@@ -70,7 +71,7 @@ function callOf(upstream: Record<string, unknown>, call: Partial<UpstreamCall> =
     deployment: deployment(upstream),
     body: { model: "llama", messages: [{ role: "user", content: "Hi" }], stream },
     stream,
-    signal: new AbortController().signal,
+    signal: callerSignalOf(new AbortController().signal),
     requestId: "req-1",
     ...call,
   };
@@ -284,7 +285,10 @@ test("the caller disconnecting aborts the upstream request at once; the stream j
     const caller = new AbortController();
     const reply = streamOf(
       await upstream.call(
-        callOf({ baseUrl: server.baseUrl }, { stream: true, signal: caller.signal }),
+        callOf(
+          { baseUrl: server.baseUrl },
+          { stream: true, signal: callerSignalOf(caller.signal) },
+        ),
       ),
     );
     const chunks = reply.chunks[Symbol.asyncIterator]();

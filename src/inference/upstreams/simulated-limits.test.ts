@@ -5,6 +5,7 @@ import { testDeployment } from "../../../test/support/deployment-view.js";
 import { simulatedOnManualClock, upstreamCall } from "../../../test/support/simulated-upstream.js";
 import type { Sleep } from "./simulated/completion-stream.js";
 import { type UpstreamCall, type UpstreamReply, UpstreamError } from "./upstream.js";
+import { callerSignalOf } from "../caller-signal.js";
 
 const deployment = (changes: Partial<DeploymentView> = {}): DeploymentView =>
   testDeployment({ name: "chat", ...changes });
@@ -162,7 +163,11 @@ test(
     const { upstream } = setup({ latencyMsPerToken: 60_000 });
     const abort = new AbortController();
     const reply = await upstream.call(
-      callOf("chat/completions", { messages, stream: true }, { signal: abort.signal }),
+      callOf(
+        "chat/completions",
+        { messages, stream: true },
+        { signal: callerSignalOf(abort.signal) },
+      ),
     );
     assert.equal(reply.kind, "stream");
     const chunks = reply.chunks[Symbol.asyncIterator]();
@@ -182,12 +187,16 @@ test(
 test("aborting a JSON reply rejects it at once", { timeout: 5000 }, async () => {
   const { upstream } = setup({ latencyMsPerToken: 60_000 });
   const abort = new AbortController();
-  const reply = upstream.call(callOf("chat/completions", { messages }, { signal: abort.signal }));
+  const reply = upstream.call(
+    callOf("chat/completions", { messages }, { signal: callerSignalOf(abort.signal) }),
+  );
   abort.abort();
   await assert.rejects(reply, { name: "AbortError" });
 
   await assert.rejects(
-    upstream.call(callOf("chat/completions", { messages }, { signal: abort.signal })),
+    upstream.call(
+      callOf("chat/completions", { messages }, { signal: callerSignalOf(abort.signal) }),
+    ),
     { name: "AbortError" },
     "already aborted",
   );

@@ -10,6 +10,7 @@ import type { DeploymentView, Operation } from "../model.js";
 import { testDeployment } from "../../../test/support/deployment-view.js";
 import { createSimulatedUpstream } from "./simulated.js";
 import { type UpstreamKind, UpstreamError } from "./upstream.js";
+import { callerSignalOf } from "../caller-signal.js";
 
 const deployment = (modelName: string): DeploymentView => testDeployment({ modelName });
 
@@ -25,7 +26,7 @@ const fetchFrom =
         deployment: deployment(String(body.model)),
         body,
         stream: body.stream === true,
-        signal: init?.signal ?? new AbortController().signal,
+        signal: callerSignalOf(init?.signal ?? new AbortController().signal),
         requestId: "request-1",
       });
       if (reply.kind === "json") {

@@ -68,7 +68,8 @@ export function createSimulatedUpstream(options: SimulatedUpstreamOptions = {}):
     request: GenerationRequest,
     call: UpstreamCall,
   ): Promise<UpstreamReply> {
-    const { deployment, signal } = call;
+    const { deployment } = call;
+    const signal = call.signal.asAbortSignal();
     const choiceCount = request.prompts.length * request.n;
     const estimate =
       request.promptTokens + (request.maxTokens ?? DEFAULT_COMPLETION_ESTIMATE) * choiceCount;
@@ -133,7 +134,7 @@ export function createSimulatedUpstream(options: SimulatedUpstreamOptions = {}):
   return {
     kind: "simulated",
     async call(call) {
-      call.signal.throwIfAborted();
+      if (call.signal.aborted) call.signal.asAbortSignal().throwIfAborted();
       checkModelCanDo(call.operation, call.deployment);
       await loadTokenizer();
       return operations[call.operation](call);

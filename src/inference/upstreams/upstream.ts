@@ -1,3 +1,4 @@
+import type { CallerSignal } from "../caller-signal.js";
 import { DataPlaneError } from "../errors.js";
 import type { DeploymentView, Operation, Usage } from "../model.js";
 
@@ -13,7 +14,7 @@ export interface UpstreamCall {
   /** `body.stream === true`: the reply must be a stream. */
   stream: boolean;
   /** Aborted when the caller disconnects: adapters must stop work and release the upstream. */
-  signal: AbortSignal;
+  signal: CallerSignal;
   requestId: string;
 }
 

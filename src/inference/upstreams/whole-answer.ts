@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
+import type { CallerSignal } from "../caller-signal.js";
 
 /** An upstream's answer, read whole. */
 export interface WholeAnswer {
@@ -14,12 +15,12 @@ export interface WholeAnswer {
  * async iteration and no per-chunk promise, which bench/gateway measured on every non-streamed
  * call. An answer that is not 2xx is read to at most `errorBodyLimit` bytes (enough for its
  * message); the rest is not waited for. Rejects with undici's error (wrapped in
- * {@link BrokenAnswer} once the headers had arrived), or the signal's reason once `signal` aborts.
+ * {@link BrokenAnswer} once the headers had arrived), or an AbortError once `signal` aborts.
  */
 export function exchangeWhole(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
-  signal: AbortSignal,
+  signal: CallerSignal,
   errorBodyLimit: number,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
@@ -43,16 +44,17 @@ class WholeAnswerHandler implements Dispatcher.DispatchHandler {
   private size = 0;
   private limit = Infinity;
   private settled = false;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly resolve: (answer: WholeAnswer) => void,
     private readonly reject: (error: unknown) => void,
-    private readonly signal: AbortSignal,
+    private readonly signal: CallerSignal,
     private readonly errorBodyLimit: number,
   ) {}
 
   private readonly onAbort = () => {
-    const reason = this.signal.reason as Error;
+    const reason = new DOMException("The caller went away.", "AbortError");
     this.controller?.abort(reason);
     this.fail(reason);
   };
@@ -60,7 +62,7 @@ class WholeAnswerHandler implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.signal.aborted) return this.onAbort();
-    this.signal.addEventListener("abort", this.onAbort, { once: true });
+    this.stopListening = this.signal.onAbort(this.onAbort);
   }
 
   onResponseStart(
@@ -93,7 +95,7 @@ class WholeAnswerHandler implements Dispatcher.DispatchHandler {
   private succeed(): void {
     if (this.settled) return;
     this.settled = true;
-    this.signal.removeEventListener("abort", this.onAbort);
+    this.stopListening?.();
     const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
     this.resolve({ statusCode: this.statusCode, headers: this.headers, body });
   }
@@ -101,7 +103,7 @@ class WholeAnswerHandler implements Dispatcher.DispatchHandler {
   private fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    this.signal.removeEventListener("abort", this.onAbort);
+    this.stopListening?.();
     this.reject(error);
   }
 }

@@ -5,6 +5,7 @@ import type { DeploymentView } from "../../model.js";
 import { testDeployment } from "../../../../test/support/deployment-view.js";
 import { createSimulatedUpstream } from "../simulated.js";
 import { UpstreamError } from "../upstream.js";
+import { callerSignalOf } from "../../caller-signal.js";
 
 const deployment = (modelName: string): DeploymentView =>
   testDeployment({ modelName, modelVersion: "1", capacity: 100 });
@@ -18,7 +19,7 @@ async function embed(body: Record<string, unknown>, modelName = "text-embedding-
     deployment: deployment(modelName),
     body,
     stream: false,
-    signal: new AbortController().signal,
+    signal: callerSignalOf(new AbortController().signal),
     requestId: "request-1",
   });
   assert.equal(reply.kind, "json");
