@@ -1,21 +1,13 @@
 import { decide, normalizeScope, type AuthzFacts } from "../authz/index.js";
+import { boundedMemo } from "../kernel/index.js";
 import type { DataPlaneCaller } from "./authenticate-caller.js";
 import type { CallTarget } from "./call-target.js";
 import { dataPlaneErrors } from "./errors.js";
 
 const ROLE_ASSIGNMENTS = "/providers/Microsoft.Authorization/roleAssignments/";
 
-/** Deployment ids recur on every call: normalise each once (bounded; cleared when full). */
-const normalizedScopes = new Map<string, string>();
-function normalized(scope: string): string {
-  let value = normalizedScopes.get(scope);
-  if (value === undefined) {
-    value = normalizeScope(scope);
-    if (normalizedScopes.size >= 10_000) normalizedScopes.clear();
-    normalizedScopes.set(scope, value);
-  }
-  return value;
-}
+/** Deployment ids recur on every call: normalise each once. */
+const normalized = boundedMemo(10_000, normalizeScope);
 
 /**
  * RBAC for a data-plane call: a key is the account's own credential and may call everything in

@@ -35,7 +35,7 @@ export function resolveCallTarget(
         scope: account.id,
       };
     case "model-info": {
-      const given = route.query.get("model");
+      const given = new URLSearchParams(route.query).get("model");
       const name = given === null ? onlyDeployment(account) : checkedName(given);
       const deployment = deploymentOf(account, name);
       return {

@@ -14,7 +14,7 @@ test("every route shape normalises to one account and target", () => {
   });
   assert.equal(deployment?.account, "Acme");
   assert.equal(deployment?.template, "POST /openai/deployments/{deployment-id}/chat/completions");
-  assert.equal(deployment?.query.get("api-version"), "2024-10-21");
+  assert.equal(new URLSearchParams(deployment?.query).get("api-version"), "2024-10-21");
 
   assert.deepEqual(parseDataPlaneRoute("POST", "/accounts/a/openai/v1/embeddings")?.target, {
     kind: "model-in-body",

@@ -17,7 +17,8 @@ export interface DataPlaneRoute {
   target: RouteTarget;
   /** The route's template, for Azure's PermissionDenied message (`POST /openai/deployments/{deployment-id}/…`). */
   template: string;
-  query: URLSearchParams;
+  /** The query string, without its `?`. */
+  query: string;
 }
 
 const OPERATIONS: ReadonlySet<string> = new Set<Operation>([
@@ -68,7 +69,7 @@ export function parseDataPlaneRoute(
     account,
     target: match.target,
     template: `${method} ${match.template}`,
-    query: new URLSearchParams(queryAt < 0 ? "" : rawUrl.slice(queryAt + 1)),
+    query: queryAt < 0 ? "" : rawUrl.slice(queryAt + 1),
   };
 }
 

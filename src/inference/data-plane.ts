@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { AuditEntry, AuditSink } from "../audit/index.js";
 import type { AuthzFacts } from "../authz/index.js";
-import type { Clock } from "../kernel/index.js";
+import { boundedMemo, type Clock } from "../kernel/index.js";
 import type { AccountCatalog } from "./account-catalog.js";
 import type { CallerSignal } from "./caller-signal.js";
 import {
@@ -63,11 +63,22 @@ export type DataPlaneResponse =
  * forward to the upstream, and write one audit record whatever happened.
  */
 export class DataPlane {
+  /** Parsed routes by `method host-account url`: a gateway's callers use few distinct URLs. */
+  private readonly parsedRoutes = boundedMemo(ROUTES_REMEMBERED, (key: string) => {
+    const [method, hostAccount, url] = key.split(" ", 3) as [string, string, string];
+    return frozen(parseDataPlaneRoute(method, url, hostAccount || undefined));
+  });
+
   constructor(private readonly deps: DataPlaneDeps) {}
 
   /** The normalised route, or undefined when the URL is not a data-plane route (404). */
   route(method: string, url: string, host: string | undefined): DataPlaneRoute | undefined {
-    return parseDataPlaneRoute(method, url, this.hostAccount(host));
+    const hostAccount = this.hostAccount(host);
+    // Longer URLs are parsed each time, so remembered routes stay small; a space would make
+    // the key ambiguous (HTTP allows none in a URL, but a host header may carry one).
+    if (url.length > LONGEST_REMEMBERED_URL || url.includes(" ") || hostAccount?.includes(" "))
+      return parseDataPlaneRoute(method, url, hostAccount);
+    return this.parsedRoutes(`${method} ${hostAccount ?? ""} ${url}`);
   }
 
   async handle(request: DataPlaneRequest, route: DataPlaneRoute): Promise<DataPlaneResponse> {
@@ -229,6 +240,15 @@ function describeCaller(audit: AuditEntry, caller: DataPlaneCaller): void {
   if (principal.kind !== "ServicePrincipal" && typeof claims.appid === "string") {
     audit.principal.appId = claims.appid; // the client application a user signed in with
   }
+}
+
+const ROUTES_REMEMBERED = 1000;
+const LONGEST_REMEMBERED_URL = 512;
+
+/** A route shared by every request with its URL: nothing may change it. */
+function frozen(route: DataPlaneRoute | undefined): DataPlaneRoute | undefined {
+  if (route) Object.freeze(route.target);
+  return route && Object.freeze(route);
 }
 
 /** A POST body must be a JSON object; `stream`, when given, a boolean. */

@@ -4,3 +4,4 @@ export { DuplicateKeyError } from "./duplicate-key-error.js";
 export { type Timers, systemTimers, ManualTimers } from "./timers.js";
 export { loadMasterKey } from "./master-key.js";
 export { DuplicateAssignmentError } from "./duplicate-assignment-error.js";
+export { boundedMemo } from "./bounded-memo.js";
