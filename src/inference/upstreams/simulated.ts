@@ -134,6 +134,7 @@ export function createSimulatedUpstream(options: SimulatedUpstreamOptions = {}):
   return {
     kind: "simulated",
     async call(call) {
+      // A caller already gone is refused with the AbortError an AbortSignal throws.
       if (call.signal.aborted) call.signal.asAbortSignal().throwIfAborted();
       checkModelCanDo(call.operation, call.deployment);
       await loadTokenizer();
