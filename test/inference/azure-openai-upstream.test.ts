@@ -39,14 +39,7 @@ before(async () => {
     KEYLESS_UPSTREAM_CLIENT_SECRET: aInB.secret,
     KEYLESS_UPSTREAM_AUTHORITY_HOST: gatewayB.httpsUrl,
   });
-  await putDevDeployment(gatewayA, "chained", {
-    model: { format: "OpenAI", name: "gpt-4o", version: "2024-08-06" },
-    upstream: {
-      kind: "azure-openai",
-      endpoint: gatewayB.env.account.endpoint,
-      deployment: "gpt-4o",
-    },
-  });
+  await chainToB("chained", { format: "OpenAI", name: "gpt-4o", version: "2024-08-06" }, "gpt-4o");
 
   // The caller signs in to A as A's dev service principal: tokens all the way, no key anywhere.
   const { appId, secret } = gatewayA.env.servicePrincipal;
@@ -70,6 +63,13 @@ after(async () => {
   await gatewayB?.stop();
 });
 
+/** A deployment on A whose upstream is B's deployment `onB`, called with A's own identity. */
+function chainToB(name: string, model: Record<string, string>, onB: string) {
+  return putDevDeployment(gatewayA, name, {
+    model,
+    upstream: { kind: "azure-openai", endpoint: gatewayB.env.account.endpoint, deployment: onB },
+  });
+}
 test("A calls B's deployment with its own identity, and B audits A as the caller", async () => {
   const started = Date.now();
   const reply = await eventually(() =>
@@ -117,14 +117,7 @@ test("streaming passes through both gateways", async () => {
 });
 
 test("without a role on B, A's call is refused and the caller learns it is the gateway's problem", async () => {
-  await putDevDeployment(gatewayA, "unreachable", {
-    model: { format: "Microsoft", name: "Phi-4", version: "7" },
-    upstream: {
-      kind: "azure-openai",
-      endpoint: gatewayB.env.account.endpoint,
-      deployment: "phi-4",
-    },
-  });
+  await chainToB("unreachable", { format: "Microsoft", name: "Phi-4", version: "7" }, "phi-4");
   const error = await eventually(async () => {
     const caught = await client.chat.completions
       .create({ model: "unreachable", messages: [{ role: "user", content: "hi" }] })

@@ -5,7 +5,7 @@
  * told it. Both replicas append their audit records to one hash chain.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { verifyAuditChain } from "../../src/audit/index.js";
 import {
   armRequest,
@@ -16,17 +16,9 @@ import {
 } from "../support/arm-requests.js";
 import { until } from "../support/eventually.js";
 import type { TestKeyless } from "../support/keyless.js";
-import { startReplicas, type Replicas } from "./replicas.js";
+import { replicasForTests } from "./replicas.js";
 
-let a: TestKeyless | undefined;
-let b: TestKeyless | undefined;
-let replicas: Replicas | undefined;
-
-before(async () => {
-  replicas = await startReplicas();
-  ({ a, b } = replicas);
-});
-after(() => replicas?.stop());
+const replicas = replicasForTests();
 
 /** A chat completion on a replica's data plane over HTTPS. */
 function chat(
@@ -46,23 +38,25 @@ function chat(
 
 /** A chat on B's data plane with a key, answering the status. */
 async function chatOnB(deployment: string, key: string): Promise<number> {
-  const response = await chat(b!, deployment, { "api-key": key });
+  const response = await chat(replicas.b, deployment, { "api-key": key });
   await response.arrayBuffer();
   return response.status;
 }
 
 test("keys, disableLocalAuth and deployments written through A reach B's data plane within a second", async () => {
-  const account = a!.env.account.resourceId;
-  const owner = await mintToken(a!, devUser(a!));
+  const account = replicas.a.env.account.resourceId;
+  const owner = await mintToken(replicas.a, devUser(replicas.a));
   const keysOf = async () =>
     (
-      await armRequest(a!, "POST", `${account}/listKeys?api-version=2023-05-01`, { token: owner })
+      await armRequest(replicas.a, "POST", `${account}/listKeys?api-version=2023-05-01`, {
+        token: owner,
+      })
     ).json<{ key1: string }>();
   const { key1 } = await keysOf();
   assert.equal(await chatOnB("gpt-4o", key1), 200);
 
   const regenerated = await armRequest(
-    a!,
+    replicas.a,
     "POST",
     `${account}/regenerateKey?api-version=2023-05-01`,
     {
@@ -75,17 +69,17 @@ test("keys, disableLocalAuth and deployments written through A reach B's data pl
   await until(async () => (await chatOnB("gpt-4o", key1)) === 401, 1000);
   assert.equal(await chatOnB("gpt-4o", newKey1), 200);
 
-  await putDevDeployment(a!, "late", { model: { format: "OpenAI", name: "gpt-4o" } });
+  await putDevDeployment(replicas.a, "late", { model: { format: "OpenAI", name: "gpt-4o" } });
   await until(async () => (await chatOnB("late", newKey1)) === 200, 1000);
 
-  await putDevAccountProperties(a!, { disableLocalAuth: true });
+  await putDevAccountProperties(replicas.a, { disableLocalAuth: true });
   await until(async () => (await chatOnB("gpt-4o", newKey1)) === 403, 1000);
 });
 
 test("both replicas append their audit records to one chain", async () => {
-  const { appId, secret } = a!.env.servicePrincipal;
+  const { appId, secret } = replicas.a.env.servicePrincipal;
   const requestIds: string[] = [];
-  for (const replica of [a!, b!, a!, b!]) {
+  for (const replica of [replicas.a, replicas.b, replicas.a, replicas.b]) {
     // Each replica's own issuer (they listen on different ports and set no common public URL).
     const token = await mintToken(
       replica,
@@ -98,10 +92,10 @@ test("both replicas append their audit records to one chain", async () => {
   }
   await until(async () => {
     const stored = new Set(
-      (await a!.server.storage.audit.queryAudit({ top: 1000 })).map((r) => r.requestId),
+      (await replicas.a.server.storage.audit.queryAudit({ top: 1000 })).map((r) => r.requestId),
     );
     return requestIds.every((id) => stored.has(id));
   }, 2000);
-  const records = await b!.server.storage.audit.queryAudit({ top: 1000 });
+  const records = await replicas.b.server.storage.audit.queryAudit({ top: 1000 });
   assert.deepEqual(verifyAuditChain([...records].reverse()), { ok: true });
 });

@@ -4,35 +4,27 @@
  * made from its in-memory index, so only the feed can have told it.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { devUser, mintToken } from "../support/arm-requests.js";
 import { until } from "../support/eventually.js";
-import type { TestKeyless } from "../support/keyless.js";
-import { startReplicas, type Replicas } from "./replicas.js";
+import { replicasForTests } from "./replicas.js";
 
-let a: TestKeyless | undefined;
-let b: TestKeyless | undefined;
-let replicas: Replicas | undefined;
-
-before(async () => {
-  replicas = await startReplicas();
-  ({ a, b } = replicas);
-});
-after(() => replicas?.stop());
+const replicas = replicasForTests();
 
 test("an assignment made through A authorizes on B within a second; its removal too", async () => {
-  const env = a!.env;
-  const ownerOnA = await mintToken(a!, devUser(a!));
-  const { application, servicePrincipal } = await a!.server.identity.directory.createApplication({
-    tenantId: env.tenantId,
-    displayName: "replica-reader",
-  });
-  const { secret } = await a!.server.identity.directory.addClientSecret(application.appId);
-  const readerOnB = await mintToken(b!, { appId: application.appId, secret });
+  const env = replicas.a.env;
+  const ownerOnA = await mintToken(replicas.a, devUser(replicas.a));
+  const { application, servicePrincipal } =
+    await replicas.a.server.identity.directory.createApplication({
+      tenantId: env.tenantId,
+      displayName: "replica-reader",
+    });
+  const { secret } = await replicas.a.server.identity.directory.addClientSecret(application.appId);
+  const readerOnB = await mintToken(replicas.b, { appId: application.appId, secret });
   const group = `/subscriptions/${env.subscriptionId}/resourceGroups/${env.resourceGroup}`;
   const listOnB = async () =>
     (
-      await b!.server.https.inject({
+      await replicas.b.server.https.inject({
         url: `${group}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`,
         headers: { authorization: `Bearer ${readerOnB}` },
       })
@@ -40,7 +32,7 @@ test("an assignment made through A authorizes on B within a second; its removal 
   assert.equal(await listOnB(), 403);
 
   const assignment = `${group}/providers/Microsoft.Authorization/roleAssignments/0b6d3e2a-7c51-4d0e-9a11-5f2f0c7d9e01?api-version=2022-04-01`;
-  const put = await a!.server.https.inject({
+  const put = await replicas.a.server.https.inject({
     method: "PUT",
     url: assignment,
     headers: { authorization: `Bearer ${ownerOnA}`, "content-type": "application/json" },
@@ -55,7 +47,7 @@ test("an assignment made through A authorizes on B within a second; its removal 
   assert.equal(put.statusCode, 201, put.body);
   await until(async () => (await listOnB()) === 200, 1000);
 
-  const removed = await a!.server.https.inject({
+  const removed = await replicas.a.server.https.inject({
     method: "DELETE",
     url: assignment,
     headers: { authorization: `Bearer ${ownerOnA}` },

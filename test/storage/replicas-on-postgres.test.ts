@@ -9,11 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type AddressInfo } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { ClientSecretCredential } from "@azure/identity";
 import { ManualClock } from "../../src/kernel/index.js";
 import type { TestKeyless } from "../support/keyless.js";
-import { startReplicas, type Replicas } from "./replicas.js";
+import { replicasForTests } from "./replicas.js";
 
 const RESOURCE = "https://cognitiveservices.azure.com";
 
@@ -59,26 +59,21 @@ async function jwksKids(baseUrl: string, tenantId: string): Promise<string[]> {
 describe("two replicas on one PostgreSQL schema", () => {
   // Both replicas read one clock so the test can move time past B's reload throttle.
   const clock = new ManualClock(Date.now());
-  let a: TestKeyless | undefined;
-  let b: TestKeyless | undefined;
-  let replicas: Replicas | undefined;
-  let firstToken: string;
-
-  before(async () => {
+  const replicas = replicasForTests(async () => {
     const port = await freePort();
-    replicas = await startReplicas({
+    return {
       shared: { KEYLESS_PUBLIC_URL: `https://localhost:${port}` },
       onlyA: { KEYLESS_HTTPS_PORT: String(port) },
       clock,
-    });
-    ({ a, b } = replicas);
+    };
   });
-
-  after(() => replicas?.stop());
+  let firstToken: string;
 
   test("both see the same dev environment, seeded once", async () => {
-    const [storeA, storeB] = [a!, b!].map((instance) => instance.server.storage.directory);
-    const { tenantId, servicePrincipal, managedIdentity, user } = a!.env;
+    const [storeA, storeB] = [replicas.a, replicas.b].map(
+      (instance) => instance.server.storage.directory,
+    );
+    const { tenantId, servicePrincipal, managedIdentity, user } = replicas.a.env;
 
     const tenant = await storeA!.findTenant(tenantId);
     assert.ok(tenant);
@@ -99,58 +94,69 @@ describe("two replicas on one PostgreSQL schema", () => {
       user.objectId,
     );
     // B authenticates the service principal A created, with the secret only A saw in plaintext.
-    assert.ok(await requestToken(directUrl(b!), b!));
+    assert.ok(await requestToken(directUrl(replicas.b), replicas.b));
   });
 
   test("a token A issues is accepted by B", async () => {
-    const { tenantId, servicePrincipal } = a!.env;
+    const { tenantId, servicePrincipal } = replicas.a.env;
     const credential = new ClientSecretCredential(
       tenantId,
       servicePrincipal.appId,
       servicePrincipal.secret,
-      { authorityHost: a!.httpsUrl, disableInstanceDiscovery: true },
+      { authorityHost: replicas.a.httpsUrl, disableInstanceDiscovery: true },
     );
     firstToken = (await credential.getToken(`${RESOURCE}/.default`)).token;
-    assert.equal(kidOf(firstToken), a!.server.identity.keyRing.signer().kid);
+    assert.equal(kidOf(firstToken), replicas.a.server.identity.keyRing.signer().kid);
 
-    const result = await b!.server.identity.verifier.verify(firstToken, { audiences: [RESOURCE] });
+    const result = await replicas.b.server.identity.verifier.verify(firstToken, {
+      audiences: [RESOURCE],
+    });
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.equal(result.ok && result.principal.id, servicePrincipal.objectId);
   });
 
   test("B's JWKS lists the key A signs with", async () => {
-    const kids = await jwksKids(directUrl(b!), b!.env.tenantId);
+    const kids = await jwksKids(directUrl(replicas.b), replicas.b.env.tenantId);
     assert.ok(kids.includes(kidOf(firstToken)), `${kidOf(firstToken)} not in ${kids.join(", ")}`);
   });
 
   test("after A rotates, B verifies A's new token by reloading its ring", async () => {
     clock.advance(2_000); // past B's once-a-second reload throttle
-    const newKid = await a!.server.identity.keyRing.rotate();
+    const newKid = await replicas.a.server.identity.keyRing.rotate();
     assert.notEqual(newKid, kidOf(firstToken));
-    const token = await requestToken(a!.httpsUrl, a!);
+    const token = await requestToken(replicas.a.httpsUrl, replicas.a);
     assert.equal(kidOf(token), newKid);
-    const kidsOfB = () => b!.server.identity.keyRing.jwks().keys.map((key) => key.kid);
+    const kidsOfB = () => replicas.b.server.identity.keyRing.jwks().keys.map((key) => key.kid);
     assert.ok(!kidsOfB().includes(newKid), "B already knew the new key: nothing was shown");
 
-    const result = await b!.server.identity.verifier.verify(token, { audiences: [RESOURCE] });
+    const result = await replicas.b.server.identity.verifier.verify(token, {
+      audiences: [RESOURCE],
+    });
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.ok(kidsOfB().includes(newKid));
-    const kids = await jwksKids(directUrl(b!), b!.env.tenantId);
+    const kids = await jwksKids(directUrl(replicas.b), replicas.b.env.tenantId);
     assert.ok(kids.includes(newKid) && kids.includes(kidOf(firstToken)), kids.join(", "));
   });
 
   test("disabling the service principal through A makes B refuse A's earlier token", async () => {
-    const { servicePrincipal } = a!.env;
+    const { servicePrincipal } = replicas.a.env;
     assert.equal(
-      await a!.server.identity.directory.setAccountEnabled(servicePrincipal.objectId, false),
+      await replicas.a.server.identity.directory.setAccountEnabled(
+        servicePrincipal.objectId,
+        false,
+      ),
       true,
     );
     // Keyless promises every replica applies a change within one second.
     const deadline = Date.now() + 1500;
-    let result = await b!.server.identity.verifier.verify(firstToken, { audiences: [RESOURCE] });
+    let result = await replicas.b.server.identity.verifier.verify(firstToken, {
+      audiences: [RESOURCE],
+    });
     while (result.ok && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      result = await b!.server.identity.verifier.verify(firstToken, { audiences: [RESOURCE] });
+      result = await replicas.b.server.identity.verifier.verify(firstToken, {
+        audiences: [RESOURCE],
+      });
     }
     assert.equal(result.ok, false);
     assert.equal(!result.ok && result.reason, "principal_disabled");

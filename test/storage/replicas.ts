@@ -3,6 +3,7 @@
  * several replicas of one deployment would: nothing correctness needs may live in only one of them.
  */
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import type { Clock } from "../../src/kernel/index.js";
 import { startTestKeyless, type TestKeyless } from "../support/keyless.js";
 import { postgres } from "./backends.js";
@@ -44,4 +45,22 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
     throw error;
   }
   return { a: started[0]!, b: started[1]!, stop };
+}
+
+/**
+ * Replicas for the tests of one file (or suite): started before them, stopped after. `a` and `b`
+ * are set once started. `options` may be computed then (a free port, say).
+ */
+export function replicasForTests(
+  options: ReplicaOptions | (() => Promise<ReplicaOptions>) = {},
+): Pick<Replicas, "a" | "b"> {
+  const started = {} as Pick<Replicas, "a" | "b">;
+  let replicas: Replicas | undefined;
+  before(async () => {
+    replicas = await startReplicas(typeof options === "function" ? await options() : options);
+    started.a = replicas.a;
+    started.b = replicas.b;
+  });
+  after(() => replicas?.stop());
+  return started;
 }
