@@ -182,6 +182,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       catalog,
       verifier: identity.verifier,
       groupsOf,
+      directoryGeneration: () => storage.directory.generation(),
       authz: authzIndex,
       upstreams,
       audit,

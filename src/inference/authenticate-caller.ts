@@ -2,17 +2,19 @@ import type { AccessTokenVerifier, Principal } from "../identity/index.js";
 import type { AccountCatalog, KeySlot } from "./account-catalog.js";
 import { dataPlaneErrors } from "./errors.js";
 import type { AccountView } from "./model.js";
+import type { VerifiedCallers } from "./verified-callers.js";
+
+/** A verified token's principal. */
+export interface TokenCaller {
+  method: "token";
+  principal: Principal;
+  claims: Record<string, unknown>;
+  /** Every group the principal is in, transitively (lowercase ids). */
+  groupIds: readonly string[];
+}
 
 /** Who is calling: a key slot (which names no principal) or a verified token's principal. */
-export type DataPlaneCaller =
-  | { method: KeySlot }
-  | {
-      method: "token";
-      principal: Principal;
-      claims: Record<string, unknown>;
-      /** Every group the principal is in, transitively (lowercase ids). */
-      groupIds: readonly string[];
-    };
+export type DataPlaneCaller = { method: KeySlot } | TokenCaller;
 
 /** The data plane's token audiences (`contract/README.md` decision 4), any trailing `/`. */
 export const DATA_PLANE_AUDIENCES = [
@@ -25,6 +27,9 @@ export interface CallerAuthenticatorDeps {
   verifier: AccessTokenVerifier;
   catalog: Pick<AccountCatalog, "matchKey">;
   groupsOf(principalId: string): Promise<string[]>;
+  /** Token callers verified before, and the directory generation that keeps them current. */
+  callers: VerifiedCallers;
+  directoryGeneration(): number;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -48,18 +53,23 @@ export async function authenticateCaller(
   if (key !== undefined) return checkKey(key, account, deps);
   const authorization = single(headers.authorization);
   if (authorization === undefined) throw dataPlaneErrors.missingCredentials();
+  const known = deps.callers.get(authorization);
+  if (known) return known;
   const bearer = BEARER.exec(authorization)?.[1];
   if (bearer === undefined) throw dataPlaneErrors.invalidToken("malformed");
   if (!JWT_SHAPE.test(bearer)) return checkKey(bearer, account, deps);
 
+  const generation = deps.directoryGeneration();
   const result = await deps.verifier.verify(bearer, { audiences: DATA_PLANE_AUDIENCES });
   if (!result.ok) throw dataPlaneErrors.invalidToken(result.reason);
-  return {
+  const caller: TokenCaller = {
     method: "token",
     principal: result.principal,
     claims: result.claims,
     groupIds: await deps.groupsOf(result.principal.id),
   };
+  deps.callers.remember(authorization, caller, generation);
+  return caller;
 }
 
 function checkKey(

@@ -17,9 +17,10 @@ import { listModels, modelInfo } from "./model-listing.js";
 import { checkNetworkRules } from "./network-rules.js";
 import { guardStream } from "./guard-stream.js";
 import type { UpstreamRegistry } from "./upstreams/index.js";
+import { VerifiedCallers } from "./verified-callers.js";
 import type { DeploymentView, Operation } from "./model.js";
 
-export interface DataPlaneDeps extends Omit<CallerAuthenticatorDeps, "catalog"> {
+export interface DataPlaneDeps extends Omit<CallerAuthenticatorDeps, "catalog" | "callers"> {
   catalog: AccountCatalog;
   authz: AuthzFacts;
   upstreams: UpstreamRegistry;
@@ -69,7 +70,12 @@ export class DataPlane {
     return frozen(parseDataPlaneRoute(method, url, hostAccount || undefined));
   });
 
-  constructor(private readonly deps: DataPlaneDeps) {}
+  private readonly callerDeps: CallerAuthenticatorDeps;
+
+  constructor(private readonly deps: DataPlaneDeps) {
+    const callers = new VerifiedCallers(deps.directoryGeneration, () => deps.clock.now());
+    this.callerDeps = { ...deps, callers };
+  }
 
   /** The normalised route, or undefined when the URL is not a data-plane route (404). */
   route(method: string, url: string, host: string | undefined): DataPlaneRoute | undefined {
@@ -92,7 +98,7 @@ export class DataPlane {
       const refusal = checkNetworkRules(account.network, request.clientAddress);
       if (refusal) throw refusal;
       // 3. authenticate
-      const caller = await authenticateCaller(request.headers, account, this.deps);
+      const caller = await authenticateCaller(request.headers, account, this.callerDeps);
       describeCaller(audit, caller);
       // 4. target and dataAction, 5. authorize
       const target = resolveCallTarget(route, account, request.body);

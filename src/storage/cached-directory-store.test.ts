@@ -67,3 +67,16 @@ test("failed reads are not remembered", async () => {
   await assert.rejects(cached.findTenant("t1"));
   assert.equal(reads(), 2);
 });
+
+test("the generation changes with every write through the cache and when the TTL ends", async () => {
+  const { storage, cached, advance } = await setUp();
+  const first = cached.generation();
+  advance(DIRECTORY_CACHE_TTL_MS - 1);
+  assert.equal(cached.generation(), first, "unchanged within the TTL");
+  await cached.insertTenant(tenant);
+  const afterWrite = cached.generation();
+  assert.notEqual(afterWrite, first, "a write starts a new generation");
+  advance(DIRECTORY_CACHE_TTL_MS);
+  assert.notEqual(cached.generation(), afterWrite, "so does the end of the TTL");
+  await storage.close();
+});

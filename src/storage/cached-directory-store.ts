@@ -18,39 +18,58 @@ type Reads = {
  * groups) from memory for at most a second, the propagation Keyless promises: a principal
  * disabled on another replica is refused within one second. Writes through this store clear
  * it at once, so this replica sees its own changes immediately.
+ *
+ * Everything is forgotten together, at the end of each second-long generation and on every
+ * write, so a caller that derives something from several reads (a verified token's caller)
+ * may keep it for as long as `generation()` stays the same.
  */
 export class CachedDirectoryStore implements DirectoryStore {
-  private readonly entries = new Map<string, { expires: number; value: Promise<unknown> }>();
+  private readonly entries = new Map<string, Promise<unknown>>();
+  private current = 0;
+  private startedAt = -Infinity;
 
   constructor(
     private readonly inner: DirectoryStore,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** Changes whenever what this store served may have changed: each TTL, and every write here. */
+  generation(): number {
+    const now = this.now();
+    if (now - this.startedAt >= DIRECTORY_CACHE_TTL_MS) this.forget(now);
+    return this.current;
+  }
+
   private read<K extends keyof Reads>(
     method: K,
     ...args: Parameters<Reads[K]>
   ): ReturnType<Reads[K]> {
     const key = method + JSON.stringify(args);
-    const now = this.now();
+    this.generation();
     const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.value as ReturnType<Reads[K]>;
+    if (hit) return hit as ReturnType<Reads[K]>;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     const value = (this.inner[method] as (...a: unknown[]) => Promise<unknown>).apply(
       this.inner,
       args,
     );
-    this.entries.set(key, { expires: now + DIRECTORY_CACHE_TTL_MS, value });
+    this.entries.set(key, value);
     // A failed read is not remembered.
-    value.catch(() => this.entries.delete(key));
+    value.catch(() => this.entries.get(key) === value && this.entries.delete(key));
     return value as ReturnType<Reads[K]>;
+  }
+
+  private forget(now: number): void {
+    this.entries.clear();
+    this.current++;
+    this.startedAt = now;
   }
 
   private async write<T>(work: Promise<T>): Promise<T> {
     try {
       return await work;
     } finally {
-      this.entries.clear();
+      this.forget(this.now());
     }
   }
 

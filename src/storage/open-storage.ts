@@ -7,7 +7,7 @@ import type {
   ActivityLogStore,
   ArmResourceStore,
 } from "../control-plane/index.js";
-import type { DirectoryStore, SigningKeyStore } from "../identity/index.js";
+import type { SigningKeyStore } from "../identity/index.js";
 import { type Clock, systemClock } from "../kernel/index.js";
 import { CachedDirectoryStore } from "./cached-directory-store.js";
 import { migrate } from "./migrations.js";
@@ -26,7 +26,8 @@ import { SqliteDb } from "./sqlite-db.js";
 
 export interface Storage {
   readonly db: SqlDb;
-  readonly directory: DirectoryStore;
+  /** Its `generation()` tells the data plane when callers it verified must be verified again. */
+  readonly directory: CachedDirectoryStore;
   readonly signingKeys: SigningKeyStore;
   /** Custom roles and role assignments. */
   readonly authz: AuthzStore;
