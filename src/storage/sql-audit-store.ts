@@ -9,7 +9,7 @@ import type {
 import type { Row, SqlDb, SqlValue } from "./sql-db.js";
 
 const AUDIT_CHAIN_LOCK = 7_265_736; // any constant but the migration and change-feed locks'
-/** Rows per INSERT: few round trips, and far below either database's parameter limit. */
+/** Rows per PostgreSQL INSERT: few round trips, and far below its parameter limit. */
 const ROWS_PER_INSERT = 100;
 
 const COLUMNS = [
@@ -38,6 +38,7 @@ const COLUMNS = [
   "hash",
 ];
 const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => "?").join(", ")})`;
+const INSERT_ONE = `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES ${ROW_PLACEHOLDERS}`;
 
 /** Drops undefined fields, so a record read back equals the entry that was written. */
 function defined<T extends object>(value: T): T {
@@ -151,13 +152,7 @@ export class SqlAuditStore implements AuditStore {
         tail[0] && { seq: Number(tail[0].seq), hash: tail[0].hash },
         entries,
       );
-      for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
-        const chunk = records.slice(start, start + ROWS_PER_INSERT);
-        await tx.execute(
-          `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(", ")}`,
-          chunk.flatMap(rowValues),
-        );
-      }
+      await insertRows(tx, records);
       return records;
     });
   }
@@ -173,6 +168,26 @@ export class SqlAuditStore implements AuditStore {
       [...params, query.top],
     );
     return rows.map(toRecord);
+  }
+}
+
+/**
+ * PostgreSQL gets up to `ROWS_PER_INSERT` rows per statement, to save round trips. SQLite runs
+ * in-process, where a round trip costs nothing: one prepared statement per row spares preparing
+ * a statement per batch size and flattening every row's values into one parameter list, which
+ * was a fifth of the audit writer's CPU time per record.
+ */
+async function insertRows(tx: SqlDb, records: readonly AuditRecord[]): Promise<void> {
+  if (tx.dialect === "sqlite") {
+    for (const record of records) await tx.execute(INSERT_ONE, rowValues(record));
+    return;
+  }
+  for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+    const chunk = records.slice(start, start + ROWS_PER_INSERT);
+    await tx.execute(
+      `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(", ")}`,
+      chunk.flatMap(rowValues),
+    );
   }
 }
 
