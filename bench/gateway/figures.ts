@@ -10,7 +10,7 @@ import type { UpstreamCounts } from "./openai-upstream.js";
 import type { ServerWindow } from "./server-cpu.js";
 import type { WrkResult } from "../support/wrk.js";
 
-/** The five measured in every round, in the order of the first round. */
+/** The five measured in every round, in the order of the tables. */
 export const CONTESTANTS = ["direct", "node", "nginx", "keylessKey", "keylessToken"] as const;
 export type Contestant = (typeof CONTESTANTS)[number];
 

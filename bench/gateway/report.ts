@@ -206,10 +206,11 @@ directly, through a bare Node HTTPS reverse proxy and through nginx, all measure
   includes the upstream's CPU time; per-request CPU time of the contestant's own processes
   (\`/proc/PID/stat\`, nginx's master and worker) and of the upstream are reported apart.
   The contestants are measured one at a time; the others sit idle.
-- **Rounds**: ${settings.rounds} rounds, each a ${settings.connections}-connection run then a 1-connection run of every
-  contestant, the order alternating (A→E, E→A, …) so drift in the machine's load hits all
-  alike. Rates are total answers over total seconds; latency percentiles are the median
-  round's (wrk's histograms cannot be merged). Other work on the server CPU (other processes,
+- **Rounds**: ${settings.rounds} rounds, each a ${settings.connections}-connection run of every contestant, then a
+  1-connection run of every contestant, in the order A→C→D→B→E and backwards by turns: B and E,
+  which the goals compare, run back to back, so drift in the machine's speed hits both alike.
+  Rates are total answers over total seconds; latency percentiles are the median round's (wrk's
+  histograms cannot be merged). Other work on the server CPU (other processes,
   interrupts, hypervisor steal) is reported.
 
 ### Figures
