@@ -71,7 +71,6 @@ beforeEach(async () => {
       () => cached.generation(),
       () => clock.now(),
     ),
-    directoryGeneration: () => cached.generation(),
   };
 });
 afterEach(async () => {

@@ -27,9 +27,8 @@ export interface CallerAuthenticatorDeps {
   verifier: AccessTokenVerifier;
   catalog: Pick<AccountCatalog, "matchKey">;
   groupsOf(principalId: string): Promise<string[]>;
-  /** Token callers verified before, and the directory generation that keeps them current. */
+  /** Token callers verified before, kept current by the directory's generation. */
   callers: VerifiedCallers;
-  directoryGeneration(): number;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -59,7 +58,7 @@ export async function authenticateCaller(
   if (bearer === undefined) throw dataPlaneErrors.invalidToken("malformed");
   if (!JWT_SHAPE.test(bearer)) return checkKey(bearer, account, deps);
 
-  const generation = deps.directoryGeneration();
+  const generation = deps.callers.generation();
   const result = await deps.verifier.verify(bearer, { audiences: DATA_PLANE_AUDIENCES });
   if (!result.ok) throw dataPlaneErrors.invalidToken(result.reason);
   const caller: TokenCaller = {

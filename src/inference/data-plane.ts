@@ -22,6 +22,8 @@ import type { DeploymentView, Operation } from "./model.js";
 
 export interface DataPlaneDeps extends Omit<CallerAuthenticatorDeps, "catalog" | "callers"> {
   catalog: AccountCatalog;
+  /** The directory cache's `generation()`: how long a verified token's caller may be reused. */
+  directoryGeneration(): number;
   authz: AuthzFacts;
   upstreams: UpstreamRegistry;
   audit: AuditSink;
@@ -73,7 +75,10 @@ export class DataPlane {
   private readonly callerDeps: CallerAuthenticatorDeps;
 
   constructor(private readonly deps: DataPlaneDeps) {
-    const callers = new VerifiedCallers(deps.directoryGeneration, () => deps.clock.now());
+    const callers = new VerifiedCallers(
+      () => deps.directoryGeneration(),
+      () => deps.clock.now(),
+    );
     this.callerDeps = { ...deps, callers };
   }
 

@@ -24,9 +24,14 @@ export class VerifiedCallers {
 
   constructor(
     /** The directory cache's `generation()`. */
-    private readonly generation: () => number,
+    private readonly directoryGeneration: () => number,
     private readonly now: () => number,
   ) {}
+
+  /** The directory's generation now: read it before verifying, and hand it to `remember`. */
+  generation(): number {
+    return this.directoryGeneration();
+  }
 
   get(authorization: string): TokenCaller | undefined {
     const known = this.callers.get(authorization);

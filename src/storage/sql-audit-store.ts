@@ -37,8 +37,9 @@ const COLUMNS = [
   "prev_hash",
   "hash",
 ];
+const INSERT_INTO = `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES`;
 const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => "?").join(", ")})`;
-const INSERT_ONE = `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES ${ROW_PLACEHOLDERS}`;
+const INSERT_ONE = `${INSERT_INTO} ${ROW_PLACEHOLDERS}`;
 
 /** Drops undefined fields, so a record read back equals the entry that was written. */
 function defined<T extends object>(value: T): T {
@@ -185,7 +186,7 @@ async function insertRows(tx: SqlDb, records: readonly AuditRecord[]): Promise<v
   for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
     const chunk = records.slice(start, start + ROWS_PER_INSERT);
     await tx.execute(
-      `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(", ")}`,
+      `${INSERT_INTO} ${chunk.map(() => ROW_PLACEHOLDERS).join(", ")}`,
       chunk.flatMap(rowValues),
     );
   }
