@@ -12,8 +12,9 @@ export function countAuditRecords(databaseFile: string, deployment: string): Aud
   try {
     const rows = db
       .prepare(
-        `SELECT auth_method AS method, status, COUNT(*) AS n FROM audit_records
-         WHERE lower(deployment_id) LIKE ? GROUP BY auth_method, status`,
+        `SELECT r.auth_method AS method, r.status, COUNT(*) AS n
+         FROM audit_records r JOIN audit_subjects s ON s.id = r.subject_id
+         WHERE lower(s.deployment_id) LIKE ? GROUP BY r.auth_method, r.status`,
       )
       .all(`%/deployments/${deployment.toLowerCase()}`) as {
       method: string;

@@ -3,12 +3,13 @@
  * own connection, the audit part's chain rule, one batch at a time as the messages arrive.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { extendChain, type AuditEntry } from "../audit/index.js";
+import { extendChain } from "../audit/index.js";
+import { unpackAuditEntry, type PackedAuditEntry } from "./packed-audit-entry.js";
 import { SqlAuditStore } from "./sql-audit-store.js";
 import { SqliteDb } from "./sqlite-db.js";
 
 export type AuditWriterMessage =
-  { id: number; entries: AuditEntry[]; wantRecords: boolean } | { close: true };
+  { id: number; entries: PackedAuditEntry[]; wantRecords: boolean } | { close: true };
 /** `records` only when they were asked for: copying them back costs the request thread. */
 export type AuditWriterReply = { id: number; records?: unknown[] } | { id: number; error: string };
 
@@ -30,7 +31,7 @@ port.on("message", (message: AuditWriterMessage) => {
     return;
   }
   Promise.resolve()
-    .then(() => opened().appendBatch(message.entries))
+    .then(() => opened().appendBatch(message.entries.map(unpackAuditEntry)))
     .then(
       (records) =>
         port.postMessage({

@@ -11,6 +11,54 @@ function sequencedTable(name: string, columns: string): Record<Dialect, string> 
   };
 }
 
+/** `audit_subjects`' fields, in fingerprint order. */
+const SUBJECT_COLUMNS =
+  "tenant_id, principal_type, principal_app_id, principal_display_name, account_id, " +
+  "deployment_id, operation, data_action, decision, decided_by";
+const SUBJECT_COLUMNS_DDL = `fingerprint TEXT NOT NULL UNIQUE,
+  tenant_id TEXT,
+  principal_type TEXT,
+  principal_app_id TEXT,
+  principal_display_name TEXT,
+  account_id TEXT,
+  account_key TEXT,
+  deployment_id TEXT,
+  operation TEXT NOT NULL,
+  data_action TEXT,
+  decision TEXT NOT NULL,
+  decided_by TEXT`;
+const RECORD_COLUMNS =
+  "at, request_id, principal_object_id, auth_method, client_address, subject_id, status, " +
+  "latency_ms, prompt_tokens, completion_tokens, prev_hash, hash";
+const RECORD_COLUMNS_DDL = `at BIGINT NOT NULL,
+  request_id TEXT NOT NULL,
+  principal_object_id TEXT,
+  auth_method TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  subject_id BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  latency_ms DOUBLE PRECISION NOT NULL,
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL`;
+
+/**
+ * A subject's fingerprint in SQL, over the columns of the table aliased `prefix`: each field `~`
+ * when NULL, else `=` and the text with `\\` and `|` escaped; fields joined by `|`, so two
+ * different subjects never share one. INVARIANT: equals `subjectFingerprint` in
+ * `sql-audit-store.ts`, so subjects stored here are found again by the writer.
+ */
+function subjectFingerprintSql(prefix: string): string {
+  return SUBJECT_COLUMNS.split(", ")
+    .map(
+      (column) =>
+        `CASE WHEN ${prefix}${column} IS NULL THEN '~' ` +
+        `ELSE '=' || REPLACE(REPLACE(${prefix}${column}, '\\', '\\\\'), '|', '\\|') END`,
+    )
+    .join(" || '|' || ");
+}
+
 interface Migration {
   version: number;
   name: string;
@@ -228,12 +276,45 @@ export const migrations: Migration[] = [
       `CREATE INDEX audit_records_at ON audit_records (at)`,
     ],
   },
+  {
+    version: 5,
+    name: "audit subjects",
+    statements: [
+      // Who did what where, once: the long ARM ids, names and actions a caller repeats on every
+      // request. A record keeps only what varies, what it is looked up by, and a subject id,
+      // which made an append cost a third of what the wide row did (docs/audit.md).
+      {
+        sqlite: `CREATE TABLE audit_subjects (id INTEGER PRIMARY KEY AUTOINCREMENT, ${SUBJECT_COLUMNS_DDL})`,
+        postgres: `CREATE TABLE audit_subjects (id BIGSERIAL PRIMARY KEY, ${SUBJECT_COLUMNS_DDL})`,
+      },
+      `INSERT INTO audit_subjects (fingerprint, ${SUBJECT_COLUMNS}, account_key)
+        SELECT DISTINCT ${subjectFingerprintSql("")}, ${SUBJECT_COLUMNS}, account_key
+        FROM audit_records`,
+      // SQLite's INTEGER PRIMARY KEY is the row id itself: no second index to keep.
+      {
+        sqlite: `CREATE TABLE audit_records_narrow (seq INTEGER PRIMARY KEY, ${RECORD_COLUMNS_DDL})`,
+        postgres: `CREATE TABLE audit_records_narrow (seq BIGINT PRIMARY KEY, ${RECORD_COLUMNS_DDL})`,
+      },
+      `INSERT INTO audit_records_narrow (seq, ${RECORD_COLUMNS})
+        SELECT r.seq, ${RECORD_COLUMNS.replace(/(\w+)/g, (column) => (column === "subject_id" ? "s.id" : `r.${column}`))}
+        FROM audit_records r JOIN audit_subjects s ON s.fingerprint = ${subjectFingerprintSql("r.")}`,
+      `DROP TABLE audit_records`,
+      `ALTER TABLE audit_records_narrow RENAME TO audit_records`,
+      `CREATE INDEX audit_records_principal ON audit_records (principal_object_id, seq)`,
+      `CREATE INDEX audit_records_subject ON audit_records (subject_id, seq)`,
+      `CREATE INDEX audit_records_at ON audit_records (at)`,
+      `CREATE INDEX audit_subjects_account ON audit_subjects (account_key)`,
+    ],
+  },
 ];
 
 const LOCK_ID = 7_265_734; // any constant: serialises migrations across replicas
 
-/** Brings the schema up to date in one transaction; replicas starting together take turns. */
-export async function migrate(db: SqlDb): Promise<number[]> {
+/**
+ * Brings the schema up to date (or up to `lastVersion`) in one transaction; replicas starting
+ * together take turns.
+ */
+export async function migrate(db: SqlDb, lastVersion = Infinity): Promise<number[]> {
   return db.transaction(async (tx) => {
     if (tx.dialect === "postgres") await tx.query(`SELECT pg_advisory_xact_lock(${LOCK_ID})`);
     await tx.execute(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -245,7 +326,7 @@ export async function migrate(db: SqlDb): Promise<number[]> {
     );
     const newlyApplied: number[] = [];
     for (const migration of migrations) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > lastVersion) continue;
       for (const statement of migration.statements)
         await tx.execute(typeof statement === "string" ? statement : statement[tx.dialect]);
       await tx.execute(

@@ -12,24 +12,15 @@ const AUDIT_CHAIN_LOCK = 7_265_736; // any constant but the migration and change
 /** Rows per PostgreSQL INSERT: few round trips, and far below its parameter limit. */
 const ROWS_PER_INSERT = 100;
 
-const COLUMNS = [
+/** A record's own columns: what varies per request, what it is looked up by, its subject. */
+const RECORD_COLUMNS = [
   "seq",
   "at",
   "request_id",
-  "tenant_id",
   "principal_object_id",
-  "principal_type",
-  "principal_app_id",
-  "principal_display_name",
   "auth_method",
   "client_address",
-  "account_id",
-  "account_key",
-  "deployment_id",
-  "operation",
-  "data_action",
-  "decision",
-  "decided_by",
+  "subject_id",
   "status",
   "latency_ms",
   "prompt_tokens",
@@ -37,9 +28,29 @@ const COLUMNS = [
   "prev_hash",
   "hash",
 ];
-const INSERT_INTO = `INSERT INTO audit_records (${COLUMNS.join(", ")}) VALUES`;
-const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => "?").join(", ")})`;
+/** Who did what where, stored once in `audit_subjects` and shared by the records that repeat it. */
+const SUBJECT_COLUMNS = [
+  "tenant_id",
+  "principal_type",
+  "principal_app_id",
+  "principal_display_name",
+  "account_id",
+  "deployment_id",
+  "operation",
+  "data_action",
+  "decision",
+  "decided_by",
+];
+const INSERT_INTO = `INSERT INTO audit_records (${RECORD_COLUMNS.join(", ")}) VALUES`;
+const ROW_PLACEHOLDERS = `(${RECORD_COLUMNS.map(() => "?").join(", ")})`;
 const INSERT_ONE = `${INSERT_INTO} ${ROW_PLACEHOLDERS}`;
+const INSERT_SUBJECT = `INSERT INTO audit_subjects (fingerprint, ${SUBJECT_COLUMNS.join(", ")}, account_key)
+  VALUES (${[...SUBJECT_COLUMNS, "", ""].map(() => "?").join(", ")}) ON CONFLICT (fingerprint) DO NOTHING`;
+const SELECT_RECORDS = `SELECT ${RECORD_COLUMNS.map((column) => `r.${column}`).join(", ")},
+  ${SUBJECT_COLUMNS.map((column) => `s.${column}`).join(", ")}
+  FROM audit_records r JOIN audit_subjects s ON s.id = r.subject_id`;
+/** Subject ids a store remembers; past this many it forgets them all and looks them up again. */
+const SUBJECTS_REMEMBERED = 10_000;
 
 /** Drops undefined fields, so a record read back equals the entry that was written. */
 function defined<T extends object>(value: T): T {
@@ -49,25 +60,49 @@ function defined<T extends object>(value: T): T {
 const optionalText = (value: unknown) => (value === null ? undefined : (value as string));
 const optionalNumber = (value: unknown) => (value === null ? undefined : Number(value));
 
-function rowValues(record: AuditRecord): SqlValue[] {
+/** An entry's subject fields, in `SUBJECT_COLUMNS`' order. */
+function subjectValues(entry: AuditEntry): (string | undefined)[] {
+  return [
+    entry.tenantId,
+    entry.principal?.type,
+    entry.principal?.appId,
+    entry.principal?.displayName,
+    entry.accountId,
+    entry.deploymentId,
+    entry.operation,
+    entry.dataAction,
+    entry.decision,
+    entry.decidedBy,
+  ];
+}
+
+/**
+ * Names a subject uniquely: each field `~` when absent, else `=` and its text with backslashes
+ * and `|` escaped; fields joined by `|`. INVARIANT: equals migration 5's `subjectFingerprintSql`,
+ * which fingerprinted the subjects of records written before subjects existed.
+ */
+export function subjectFingerprint(values: readonly (string | undefined)[]): string {
+  let fingerprint = "";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) fingerprint += "|";
+    if (value === undefined) fingerprint += "~";
+    else if (value.includes("\\") || value.includes("|"))
+      fingerprint += `=${value.replaceAll("\\", "\\\\").replaceAll("|", "\\|")}`;
+    else fingerprint += `=${value}`;
+  }
+  return fingerprint;
+}
+
+function rowValues(record: AuditRecord, subjectId: number): SqlValue[] {
   return [
     record.seq,
     record.at,
     record.requestId,
-    record.tenantId ?? null,
     record.principal?.objectId ?? null,
-    record.principal?.type ?? null,
-    record.principal?.appId ?? null,
-    record.principal?.displayName ?? null,
     record.authMethod,
     record.clientAddress,
-    record.accountId ?? null,
-    record.accountId?.toLowerCase() ?? null,
-    record.deploymentId ?? null,
-    record.operation,
-    record.dataAction ?? null,
-    record.decision,
-    record.decidedBy ?? null,
+    subjectId,
     record.status,
     record.latencyMs,
     record.promptTokens ?? null,
@@ -118,15 +153,20 @@ function filters(query: AuditQuery): { where: string; params: SqlValue[] } {
     conditions.push(condition);
     params.push(...values);
   };
-  if (query.principalId !== undefined) add("principal_object_id = ?", query.principalId);
-  if (query.authMethod !== undefined) add("auth_method = ?", query.authMethod);
+  if (query.principalId !== undefined) add("r.principal_object_id = ?", query.principalId);
+  if (query.authMethod !== undefined) add("r.auth_method = ?", query.authMethod);
   const scope = query.scope?.toLowerCase().replace(/\/+$/, "");
   // SUBSTR, not LIKE: ARM names may contain `_`, and LIKE's case rules differ per database.
   if (scope)
-    add("(account_key = ? OR SUBSTR(account_key, 1, ?) = ?)", scope, scope.length + 1, `${scope}/`);
-  if (query.from !== undefined) add("at >= ?", query.from);
-  if (query.to !== undefined) add("at <= ?", query.to);
-  if (query.beforeSeq !== undefined) add("seq < ?", query.beforeSeq);
+    add(
+      "(s.account_key = ? OR SUBSTR(s.account_key, 1, ?) = ?)",
+      scope,
+      scope.length + 1,
+      `${scope}/`,
+    );
+  if (query.from !== undefined) add("r.at >= ?", query.from);
+  if (query.to !== undefined) add("r.at <= ?", query.to);
+  if (query.beforeSeq !== undefined) add("r.seq < ?", query.beforeSeq);
   return { where: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "", params };
 }
 
@@ -136,6 +176,9 @@ function filters(query: AuditQuery): { where: string; params: SqlValue[] } {
  * the audit part's rule, given as `extend`.
  */
 export class SqlAuditStore implements AuditStore {
+  /** Subject ids by fingerprint, only those whose transaction committed. */
+  private readonly subjectIds = new Map<string, number>();
+
   constructor(
     private readonly db: SqlDb,
     /** The audit part's chain rule (`extendChain`): seqs, hashes and links of new records. */
@@ -144,7 +187,9 @@ export class SqlAuditStore implements AuditStore {
 
   async appendBatch(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     if (entries.length === 0) return [];
-    return this.db.transaction(async (tx) => {
+    // Ids learned in a transaction that rolls back may never have been stored.
+    const learned = new Map<string, number>();
+    const records = await this.db.transaction(async (tx) => {
       await lockAuditChain(tx);
       const tail = await tx.query<{ seq: number; hash: string }>(
         "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1",
@@ -153,9 +198,23 @@ export class SqlAuditStore implements AuditStore {
         tail[0] && { seq: Number(tail[0].seq), hash: tail[0].hash },
         entries,
       );
-      await insertRows(tx, records);
+      const subjectIds: number[] = [];
+      for (const record of records) {
+        const values = subjectValues(record);
+        const fingerprint = subjectFingerprint(values);
+        let id = this.subjectIds.get(fingerprint) ?? learned.get(fingerprint);
+        if (id === undefined) {
+          id = await storedSubject(tx, fingerprint, values);
+          learned.set(fingerprint, id);
+        }
+        subjectIds.push(id);
+      }
+      await insertRows(tx, records, subjectIds);
       return records;
     });
+    if (this.subjectIds.size + learned.size > SUBJECTS_REMEMBERED) this.subjectIds.clear();
+    for (const [fingerprint, id] of learned) this.subjectIds.set(fingerprint, id);
+    return records;
   }
 
   async append(entries: readonly AuditEntry[]): Promise<void> {
@@ -164,12 +223,35 @@ export class SqlAuditStore implements AuditStore {
 
   async queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
     const { where, params } = filters(query);
-    const rows = await this.db.query(
-      `SELECT * FROM audit_records ${where} ORDER BY seq DESC LIMIT ?`,
-      [...params, query.top],
-    );
+    const rows = await this.db.query(`${SELECT_RECORDS} ${where} ORDER BY r.seq DESC LIMIT ?`, [
+      ...params,
+      query.top,
+    ]);
     return rows.map(toRecord);
   }
+}
+
+/**
+ * The id of the subject with this fingerprint, stored first if it is new. Called holding the
+ * audit lock, so no other writer adds the same subject meanwhile; `ON CONFLICT` keeps an insert
+ * that races one anyway from failing the batch.
+ */
+async function storedSubject(
+  tx: SqlDb,
+  fingerprint: string,
+  values: readonly (string | undefined)[],
+): Promise<number> {
+  const accountId = values[SUBJECT_COLUMNS.indexOf("account_id")];
+  await tx.execute(INSERT_SUBJECT, [
+    fingerprint,
+    ...values.map((value) => value ?? null),
+    accountId?.toLowerCase() ?? null,
+  ]);
+  const [row] = await tx.query<{ id: number }>(
+    "SELECT id FROM audit_subjects WHERE fingerprint = ?",
+    [fingerprint],
+  );
+  return Number(row!.id);
 }
 
 /**
@@ -178,16 +260,23 @@ export class SqlAuditStore implements AuditStore {
  * a statement per batch size and flattening every row's values into one parameter list, which
  * was a fifth of the audit writer's CPU time per record.
  */
-async function insertRows(tx: SqlDb, records: readonly AuditRecord[]): Promise<void> {
+async function insertRows(
+  tx: SqlDb,
+  records: readonly AuditRecord[],
+  subjectIds: readonly number[],
+): Promise<void> {
   if (tx.dialect === "sqlite") {
-    for (const record of records) await tx.execute(INSERT_ONE, rowValues(record));
+    for (let i = 0; i < records.length; i++)
+      await tx.execute(INSERT_ONE, rowValues(records[i]!, subjectIds[i]!));
     return;
   }
   for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
-    const chunk = records.slice(start, start + ROWS_PER_INSERT);
+    const end = Math.min(start + ROWS_PER_INSERT, records.length);
+    const values: SqlValue[] = [];
+    for (let i = start; i < end; i++) values.push(...rowValues(records[i]!, subjectIds[i]!));
     await tx.execute(
-      `${INSERT_INTO} ${chunk.map(() => ROW_PLACEHOLDERS).join(", ")}`,
-      chunk.flatMap(rowValues),
+      `${INSERT_INTO} ${Array.from({ length: end - start }, () => ROW_PLACEHOLDERS).join(", ")}`,
+      values,
     );
   }
 }

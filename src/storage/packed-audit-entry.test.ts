@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AuditEntry } from "../audit/index.js";
+import { packAuditEntry, unpackAuditEntry } from "./packed-audit-entry.js";
+
+const tokenCall: AuditEntry = {
+  at: 1_767_225_600_000,
+  requestId: "0b7c6f0e-5f1e-4c47-9a4e-0f5b2d1c3a99",
+  tenantId: "tenant",
+  principal: { objectId: "oid", type: "ServicePrincipal", appId: "app", displayName: "app one" },
+  authMethod: "token",
+  clientAddress: "10.0.0.1",
+  accountId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a",
+  deploymentId:
+    "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a/deployments/d",
+  operation: "chat/completions",
+  dataAction: "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action",
+  decision: "allowed",
+  decidedBy: "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/r",
+  status: 200,
+  latencyMs: 12.75,
+  promptTokens: 0,
+  completionTokens: 9,
+};
+
+test("a packed entry unpacks to the same entry, every field in place", () => {
+  assert.deepEqual(unpackAuditEntry(structuredClone(packAuditEntry(tokenCall))), tokenCall);
+});
+
+test("absent fields stay absent: a refused anonymous call, a user without an app", () => {
+  const refused: AuditEntry = {
+    at: 1,
+    requestId: "r",
+    authMethod: "none",
+    clientAddress: "::1",
+    operation: "unknown",
+    decision: "denied",
+    decidedBy: "401",
+    status: 401,
+    latencyMs: 0,
+  };
+  const user: AuditEntry = { ...tokenCall, principal: { objectId: "u", type: "User" } };
+  for (const entry of [refused, user]) {
+    const unpacked = unpackAuditEntry(structuredClone(packAuditEntry(entry)));
+    assert.deepEqual(unpacked, entry);
+    assert.deepEqual(Object.keys(unpacked).sort(), Object.keys(entry).sort());
+  }
+});
