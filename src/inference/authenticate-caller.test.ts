@@ -109,6 +109,17 @@ test("a token verified once is not verified again while the directory is unchang
   assert.equal(second.method === "token" && second.principal.id, principal.id);
 });
 
+test("a header ending like a remembered token but different before it is verified, and refused", async () => {
+  const headers = await bearer();
+  await authenticate(headers);
+  // The payload changed, the signature's tail kept: the remembered caller must not answer it.
+  const [head, payload, signature] = headers.authorization!.split(".") as [string, string, string];
+  const forged = `${head}.${payload.slice(0, -2)}${payload.endsWith("A") ? "B" : "A"}${payload.at(-1)}.${signature}`;
+  await refusal({ authorization: forged });
+  assert.equal(verifications, 2);
+  assert.equal((await authenticate(headers)).method, "token");
+});
+
 test("a principal disabled on this replica is refused on its very next call", async () => {
   const headers = await bearer();
   await authenticate(headers);

@@ -2,8 +2,17 @@ import type { TokenCaller } from "./authenticate-caller.js";
 
 /** Callers remembered at most; all are forgotten when full (a gateway sees few distinct tokens). */
 const MAX_CALLERS = 10_000;
+/**
+ * Characters of the header's end that key the map: the tail of a token's signature, which
+ * differs between any two tokens. Hashing the whole header (over a kilobyte, a new string on
+ * every request) for the map was a measurable share of a call; the whole header is still
+ * compared before a caller is reused.
+ */
+const KEY_LENGTH = 32;
 
 interface Remembered {
+  /** The whole header the caller was verified from. */
+  authorization: string;
   caller: TokenCaller;
   /** The directory's generation the caller was verified in. */
   generation: number;
@@ -34,10 +43,11 @@ export class VerifiedCallers {
   }
 
   get(authorization: string): TokenCaller | undefined {
-    const known = this.callers.get(authorization);
-    if (!known) return undefined;
+    const key = authorization.slice(-KEY_LENGTH);
+    const known = this.callers.get(key);
+    if (!known || known.authorization !== authorization) return undefined;
     if (known.generation === this.generation() && this.now() < known.expiresAt) return known.caller;
-    this.callers.delete(authorization);
+    this.callers.delete(key);
     return undefined;
   }
 
@@ -49,7 +59,8 @@ export class VerifiedCallers {
     const { exp } = caller.claims;
     if (typeof exp !== "number") return;
     if (this.callers.size >= MAX_CALLERS) this.callers.clear();
-    this.callers.set(authorization, {
+    this.callers.set(authorization.slice(-KEY_LENGTH), {
+      authorization,
       caller: Object.freeze(caller),
       generation,
       expiresAt: exp * 1000,
