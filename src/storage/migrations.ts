@@ -45,7 +45,7 @@ const RECORD_COLUMNS_DDL = `at BIGINT NOT NULL,
 
 /**
  * A subject's fingerprint in SQL, over the columns of the table aliased `prefix`: each field `~`
- * when NULL, else `=` and the text with `\\` and `|` escaped; fields joined by `|`, so two
+ * when NULL, else `=` and the text with backslashes and `|` escaped; fields joined by `|`, so two
  * different subjects never share one. INVARIANT: equals `subjectFingerprint` in
  * `sql-audit-store.ts`, so subjects stored here are found again by the writer.
  */
@@ -282,7 +282,7 @@ export const migrations: Migration[] = [
     statements: [
       // Who did what where, once: the long ARM ids, names and actions a caller repeats on every
       // request. A record keeps only what varies, what it is looked up by, and a subject id,
-      // which made an append cost a third of what the wide row did (docs/audit.md).
+      // which made an append cost less than half of what the wide row did (docs/audit.md).
       {
         sqlite: `CREATE TABLE audit_subjects (id INTEGER PRIMARY KEY AUTOINCREMENT, ${SUBJECT_COLUMNS_DDL})`,
         postgres: `CREATE TABLE audit_subjects (id BIGSERIAL PRIMARY KEY, ${SUBJECT_COLUMNS_DDL})`,
@@ -303,7 +303,6 @@ export const migrations: Migration[] = [
       `CREATE INDEX audit_records_principal ON audit_records (principal_object_id, seq)`,
       `CREATE INDEX audit_records_subject ON audit_records (subject_id, seq)`,
       `CREATE INDEX audit_records_at ON audit_records (at)`,
-      `CREATE INDEX audit_subjects_account ON audit_subjects (account_key)`,
     ],
   },
 ];

@@ -44,8 +44,10 @@ const SUBJECT_COLUMNS = [
 const INSERT_INTO = `INSERT INTO audit_records (${RECORD_COLUMNS.join(", ")}) VALUES`;
 const ROW_PLACEHOLDERS = `(${RECORD_COLUMNS.map(() => "?").join(", ")})`;
 const INSERT_ONE = `${INSERT_INTO} ${ROW_PLACEHOLDERS}`;
-const INSERT_SUBJECT = `INSERT INTO audit_subjects (fingerprint, ${SUBJECT_COLUMNS.join(", ")}, account_key)
-  VALUES (${[...SUBJECT_COLUMNS, "", ""].map(() => "?").join(", ")}) ON CONFLICT (fingerprint) DO NOTHING`;
+/** A subject row: its fingerprint, its fields, and the lowercased account id scopes match. */
+const SUBJECT_ROW = ["fingerprint", ...SUBJECT_COLUMNS, "account_key"];
+const INSERT_SUBJECT = `INSERT INTO audit_subjects (${SUBJECT_ROW.join(", ")})
+  VALUES (${SUBJECT_ROW.map(() => "?").join(", ")}) ON CONFLICT (fingerprint) DO NOTHING`;
 const SELECT_RECORDS = `SELECT ${RECORD_COLUMNS.map((column) => `r.${column}`).join(", ")},
   ${SUBJECT_COLUMNS.map((column) => `s.${column}`).join(", ")}
   FROM audit_records r JOIN audit_subjects s ON s.id = r.subject_id`;
@@ -81,7 +83,7 @@ function subjectValues(entry: AuditEntry): (string | undefined)[] {
  * and `|` escaped; fields joined by `|`. INVARIANT: equals migration 5's `subjectFingerprintSql`,
  * which fingerprinted the subjects of records written before subjects existed.
  */
-export function subjectFingerprint(values: readonly (string | undefined)[]): string {
+function subjectFingerprint(values: readonly (string | undefined)[]): string {
   let fingerprint = "";
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -171,9 +173,10 @@ function filters(query: AuditQuery): { where: string; params: SqlValue[] } {
 }
 
 /**
- * The audit log in one table, one chain for every replica. An append holds the audit lock from
- * reading the tail to commit, so no two writers link to the same record; how records link is
- * the audit part's rule, given as `extend`.
+ * The audit log, one chain for every replica: a narrow row per record in `audit_records`, and
+ * who did what where once per distinct subject in `audit_subjects`. An append holds the audit
+ * lock from reading the tail to commit, so no two writers link to the same record; how records
+ * link is the audit part's rule, given as `extend`.
  */
 export class SqlAuditStore implements AuditStore {
   /** Subject ids by fingerprint, only those whose transaction committed. */
