@@ -296,7 +296,9 @@ export const migrations: Migration[] = [
         postgres: `CREATE TABLE audit_records_narrow (seq BIGINT PRIMARY KEY, ${RECORD_COLUMNS_DDL})`,
       },
       `INSERT INTO audit_records_narrow (seq, ${RECORD_COLUMNS})
-        SELECT r.seq, ${RECORD_COLUMNS.replace(/(\w+)/g, (column) => (column === "subject_id" ? "s.id" : `r.${column}`))}
+        SELECT r.seq, ${RECORD_COLUMNS.split(", ")
+          .map((column) => (column === "subject_id" ? "s.id" : `r.${column}`))
+          .join(", ")}
         FROM audit_records r JOIN audit_subjects s ON s.fingerprint = ${subjectFingerprintSql("r.")}`,
       `DROP TABLE audit_records`,
       `ALTER TABLE audit_records_narrow RENAME TO audit_records`,

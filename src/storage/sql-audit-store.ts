@@ -201,23 +201,32 @@ export class SqlAuditStore implements AuditStore {
         tail[0] && { seq: Number(tail[0].seq), hash: tail[0].hash },
         entries,
       );
-      const subjectIds: number[] = [];
-      for (const record of records) {
-        const values = subjectValues(record);
-        const fingerprint = subjectFingerprint(values);
-        let id = this.subjectIds.get(fingerprint) ?? learned.get(fingerprint);
-        if (id === undefined) {
-          id = await storedSubject(tx, fingerprint, values);
-          learned.set(fingerprint, id);
-        }
-        subjectIds.push(id);
-      }
-      await insertRows(tx, records, subjectIds);
+      await insertRows(tx, records, await this.subjectIdsOf(tx, records, learned));
       return records;
     });
     if (this.subjectIds.size + learned.size > SUBJECTS_REMEMBERED) this.subjectIds.clear();
     for (const [fingerprint, id] of learned) this.subjectIds.set(fingerprint, id);
     return records;
+  }
+
+  /** Each record's subject id: remembered, learned earlier in this batch, or stored now. */
+  private async subjectIdsOf(
+    tx: SqlDb,
+    records: readonly AuditRecord[],
+    learned: Map<string, number>,
+  ): Promise<number[]> {
+    const ids: number[] = [];
+    for (const record of records) {
+      const values = subjectValues(record);
+      const fingerprint = subjectFingerprint(values);
+      let id = this.subjectIds.get(fingerprint) ?? learned.get(fingerprint);
+      if (id === undefined) {
+        id = await storedSubject(tx, fingerprint, values, record.accountId);
+        learned.set(fingerprint, id);
+      }
+      ids.push(id);
+    }
+    return ids;
   }
 
   async append(entries: readonly AuditEntry[]): Promise<void> {
@@ -243,8 +252,8 @@ async function storedSubject(
   tx: SqlDb,
   fingerprint: string,
   values: readonly (string | undefined)[],
+  accountId: string | undefined,
 ): Promise<number> {
-  const accountId = values[SUBJECT_COLUMNS.indexOf("account_id")];
   await tx.execute(INSERT_SUBJECT, [
     fingerprint,
     ...values.map((value) => value ?? null),
