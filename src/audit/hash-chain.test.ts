@@ -88,9 +88,43 @@ test("the fast entry JSON is exactly the canonical JSON of the chained entry", (
     completionTokens: undefined,
   });
   const withExtras = { ...entry(3), extra: 1, principal: { objectId: "o", type: "User", x: 2 } };
-  for (const value of [full, sparse, withExtras as AuditEntry]) {
+  const awkward = entry(4, {
+    accountId: 'a"\\\u0000\u2028\ud800',
+    decidedBy: "Key1",
+    principal: { objectId: "", type: "User", displayName: "\u00e9\ud83d\ude00" },
+    latencyMs: -0,
+    promptTokens: Number.NaN,
+  });
+  const empty = {} as AuditEntry;
+  // Callers alternate and come back: the pieces a caller repeats are never another caller's.
+  const sequence = [full, full, sparse, full, withExtras as AuditEntry, awkward, entry(5), empty];
+  for (const value of [...sequence, ...sequence.reverse()]) {
     assert.equal(entryJson(value), canonicalJson(chainedEntry(value)));
   }
+});
+
+test("entries that differ in one repeated field alone hash apart", () => {
+  const base = entry(1);
+  const variants: AuditEntry[] = [
+    base,
+    { ...base, accountId: `${base.accountId}x` },
+    { ...base, dataAction: "other" },
+    { ...base, decidedBy: "Key2" },
+    { ...base, decision: "denied" },
+    { ...base, deploymentId: undefined },
+    { ...base, operation: "embeddings" },
+    { ...base, tenantId: "t" },
+    { ...base, principal: undefined },
+    { ...base, principal: { ...base.principal!, appId: "app" } },
+    { ...base, principal: { ...base.principal!, displayName: "d" } },
+    { ...base, principal: { ...base.principal!, objectId: "o" } },
+    { ...base, principal: { ...base.principal!, type: "User" } },
+  ];
+  const hashes = variants.map((value) => chainHash(GENESIS_HASH, value));
+  assert.equal(new Set(hashes).size, variants.length);
+  variants.forEach((value, i) =>
+    assert.equal(entryJson(value), canonicalJson(chainedEntry(value)), `variant ${i}`),
+  );
 });
 
 test("extendChain numbers records on from the tail and links each to the one before", () => {

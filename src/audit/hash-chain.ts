@@ -1,4 +1,5 @@
 import { hash } from "node:crypto";
+import { sameValues } from "../kernel/index.js";
 import type { AuditEntry, AuditRecord } from "./model.js";
 
 /** The `prevHash` of the first record: there is nothing before it. */
@@ -38,26 +39,36 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The entry exactly as the chain covers it: the fields `AuditEntry` declares, undefined ones
- * left out. Anything else an object happens to carry is neither hashed nor stored.
+ * left out, in code-point order (canonicalJson's). Anything else an object happens to carry is
+ * neither hashed nor stored. Written out field by field: the writer copies every record.
  */
 export function chainedEntry(entry: AuditEntry): AuditEntry {
   const chained: Record<string, unknown> = {};
-  for (const key of ENTRY_KEYS) {
-    const value = entry[key];
-    if (value === undefined) continue;
-    chained[key] = key === "principal" ? definedFields(value as object, PRINCIPAL_KEYS) : value;
+  if (entry.accountId !== undefined) chained.accountId = entry.accountId;
+  if (entry.at !== undefined) chained.at = entry.at;
+  if (entry.authMethod !== undefined) chained.authMethod = entry.authMethod;
+  if (entry.clientAddress !== undefined) chained.clientAddress = entry.clientAddress;
+  if (entry.completionTokens !== undefined) chained.completionTokens = entry.completionTokens;
+  if (entry.dataAction !== undefined) chained.dataAction = entry.dataAction;
+  if (entry.decidedBy !== undefined) chained.decidedBy = entry.decidedBy;
+  if (entry.decision !== undefined) chained.decision = entry.decision;
+  if (entry.deploymentId !== undefined) chained.deploymentId = entry.deploymentId;
+  if (entry.latencyMs !== undefined) chained.latencyMs = entry.latencyMs;
+  if (entry.operation !== undefined) chained.operation = entry.operation;
+  const { principal } = entry;
+  if (principal !== undefined) {
+    const copy: Record<string, unknown> = {};
+    if (principal.appId !== undefined) copy.appId = principal.appId;
+    if (principal.displayName !== undefined) copy.displayName = principal.displayName;
+    if (principal.objectId !== undefined) copy.objectId = principal.objectId;
+    if (principal.type !== undefined) copy.type = principal.type;
+    chained.principal = copy;
   }
+  if (entry.promptTokens !== undefined) chained.promptTokens = entry.promptTokens;
+  if (entry.requestId !== undefined) chained.requestId = entry.requestId;
+  if (entry.status !== undefined) chained.status = entry.status;
+  if (entry.tenantId !== undefined) chained.tenantId = entry.tenantId;
   return chained as unknown as AuditEntry;
-}
-
-/** A copy with only `keys`, and only those that are defined. */
-function definedFields(value: object, keys: readonly string[]): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key of keys) {
-    const field = (value as Record<string, unknown>)[key];
-    if (field !== undefined) copy[key] = field;
-  }
-  return copy;
 }
 
 /**
@@ -66,42 +77,101 @@ function definedFields(value: object, keys: readonly string[]): Record<string, u
  * entry: only the entry's fields count.
  */
 export function chainHash(prevHash: string, entry: AuditEntry): string {
-  return linkHash(prevHash, chainedEntry(entry));
+  return hash("sha256", prevHash + entryJson(entry), "hex");
 }
 
-/** `chainHash` of an entry `chainedEntry` has already copied. */
-function linkHash(prevHash: string, chained: AuditEntry): string {
-  return hash("sha256", prevHash + JSON.stringify(chained), "hex");
+/** `,"name":value`, or nothing for an undefined value: one field of the canonical JSON. */
+function field(name: string, value: unknown): string {
+  // `name` is one of the entry's own field names: nothing in it needs escaping.
+  return value === undefined ? "" : `,"${name}":${JSON.stringify(value)}`;
 }
-
-/** `AuditEntry`'s fields, and its principal's, in code-point order: canonicalJson's order. */
-const ENTRY_KEYS = [
-  "accountId",
-  "at",
-  "authMethod",
-  "clientAddress",
-  "completionTokens",
-  "dataAction",
-  "decidedBy",
-  "decision",
-  "deploymentId",
-  "latencyMs",
-  "operation",
-  "principal",
-  "promptTokens",
-  "requestId",
-  "status",
-  "tenantId",
-] as const;
-const PRINCIPAL_KEYS = ["appId", "displayName", "objectId", "type"] as const;
 
 /**
- * `canonicalJson(chainedEntry(entry))`, computed the fast way: `chainedEntry` copies the defined
- * fields in code-point order, so the engine's own `JSON.stringify` writes the canonical bytes.
- * The chain is computed for every request a gateway serves.
+ * What a caller repeats on every request, as canonical JSON pieces: everything but the fields
+ * that vary per request (time, request id, address, auth method, status, latency, tokens).
+ * Those repeated strings (ARM ids, actions) are most of a record's JSON, so they are written
+ * once per caller rather than once per record.
+ */
+class SubjectJson {
+  /** The fields the pieces were written from, compared to tell whether they still fit. */
+  readonly key: readonly unknown[];
+  /**
+   * In the canonical order they fall before `at`, between `completionTokens` and `latencyMs`,
+   * between `latencyMs` and `promptTokens`, and after `status`.
+   */
+  readonly pieces: readonly [string, string, string, string];
+
+  constructor(entry: AuditEntry) {
+    this.key = SubjectJson.keyOf(entry);
+    const { principal } = entry;
+    this.pieces = [
+      field("accountId", entry.accountId),
+      field("dataAction", entry.dataAction) +
+        field("decidedBy", entry.decidedBy) +
+        field("decision", entry.decision) +
+        field("deploymentId", entry.deploymentId),
+      field("operation", entry.operation) +
+        (principal === undefined
+          ? ""
+          : `,"principal":{${(
+              field("appId", principal.appId) +
+              field("displayName", principal.displayName) +
+              field("objectId", principal.objectId) +
+              field("type", principal.type)
+            ).slice(1)}}`),
+      field("tenantId", entry.tenantId),
+    ];
+  }
+
+  fits(entry: AuditEntry): boolean {
+    return sameValues(SubjectJson.keyOf(entry), this.key);
+  }
+
+  private static keyOf(entry: AuditEntry): unknown[] {
+    const { principal } = entry;
+    return [
+      entry.accountId,
+      entry.dataAction,
+      entry.decidedBy,
+      entry.decision,
+      entry.deploymentId,
+      entry.operation,
+      entry.tenantId,
+      principal === undefined,
+      principal?.appId,
+      principal?.displayName,
+      principal?.objectId,
+      principal?.type,
+    ];
+  }
+}
+
+/** The subject pieces last written: consecutive records mostly share their caller. */
+let lastSubject: SubjectJson | undefined;
+
+/**
+ * `canonicalJson(chainedEntry(entry))`, computed the fast way: the fields in code-point order,
+ * written one by one, with the pieces a caller repeats written once (`SubjectJson`). The chain
+ * is computed for every request a gateway serves.
  */
 export function entryJson(entry: AuditEntry): string {
-  return JSON.stringify(chainedEntry(entry));
+  let subject = lastSubject;
+  if (!subject?.fits(entry)) lastSubject = subject = new SubjectJson(entry);
+  const [beforeAt, beforeLatency, beforePrompt, afterStatus] = subject.pieces;
+  const fields =
+    beforeAt +
+    field("at", entry.at) +
+    field("authMethod", entry.authMethod) +
+    field("clientAddress", entry.clientAddress) +
+    field("completionTokens", entry.completionTokens) +
+    beforeLatency +
+    field("latencyMs", entry.latencyMs) +
+    beforePrompt +
+    field("promptTokens", entry.promptTokens) +
+    field("requestId", entry.requestId) +
+    field("status", entry.status) +
+    afterStatus;
+  return `{${fields.slice(1)}}`;
 }
 
 /** The records that follow `tail`: consecutive seqs, each linked to the one before. */
@@ -111,7 +181,7 @@ export const extendChain: ExtendChain = (tail, entries) => {
   return entries.map((entry) => {
     // The hash covers only the entry's declared fields, as the record keeps them.
     const record = chainedEntry(entry) as AuditRecord;
-    const recordHash = linkHash(prevHash, record);
+    const recordHash = chainHash(prevHash, record);
     record.seq = ++seq;
     record.prevHash = prevHash;
     record.hash = recordHash;

@@ -5,3 +5,4 @@ export { type Timers, systemTimers, ManualTimers } from "./timers.js";
 export { loadMasterKey } from "./master-key.js";
 export { DuplicateAssignmentError } from "./duplicate-assignment-error.js";
 export { boundedMemo } from "./bounded-memo.js";
+export { sameValues } from "./same-values.js";

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AuditEntry } from "../audit/index.js";
-import { packAuditEntry, unpackAuditEntry } from "./packed-audit-entry.js";
+import { packAuditEntries, unpackAuditEntry } from "./packed-audit-entry.js";
+
+const roundTrip = (entries: AuditEntry[]): AuditEntry[] =>
+  structuredClone(packAuditEntries(entries)).map(unpackAuditEntry);
 
 const tokenCall: AuditEntry = {
   at: 1_767_225_600_000,
@@ -24,7 +27,7 @@ const tokenCall: AuditEntry = {
 };
 
 test("a packed entry unpacks to the same entry, every field in place", () => {
-  assert.deepEqual(unpackAuditEntry(structuredClone(packAuditEntry(tokenCall))), tokenCall);
+  assert.deepEqual(roundTrip([tokenCall]), [tokenCall]);
 });
 
 test("absent fields stay absent: a refused anonymous call, a user without an app", () => {
@@ -41,8 +44,28 @@ test("absent fields stay absent: a refused anonymous call, a user without an app
   };
   const user: AuditEntry = { ...tokenCall, principal: { objectId: "u", type: "User" } };
   for (const entry of [refused, user]) {
-    const unpacked = unpackAuditEntry(structuredClone(packAuditEntry(entry)));
+    const [unpacked] = roundTrip([entry]);
     assert.deepEqual(unpacked, entry);
     assert.deepEqual(Object.keys(unpacked).sort(), Object.keys(entry).sort());
   }
+});
+
+test("a run of one caller's entries shares one subject; each entry keeps its own fields", () => {
+  const { completionTokens: _, ...refused } = tokenCall;
+  const { principal: __, ...keyCall } = tokenCall;
+  const second: AuditEntry = { ...refused, requestId: "second", status: 429 };
+  const other: AuditEntry = {
+    ...keyCall,
+    requestId: "other",
+    authMethod: "key1",
+    decidedBy: "Key1",
+  };
+  const batch = [tokenCall, second, other, tokenCall];
+  const packed = packAuditEntries(batch);
+  const subjects = packed.map((entry) => entry[9]);
+  assert.equal(subjects[0], subjects[1]);
+  assert.notEqual(subjects[1], subjects[2]);
+  assert.notEqual(subjects[2], subjects[3]);
+  assert.deepEqual(subjects[3], subjects[0]);
+  assert.deepEqual(structuredClone(packed).map(unpackAuditEntry), batch);
 });

@@ -1,62 +1,79 @@
 import type { AuditEntry, AuthMethod } from "../audit/index.js";
+import { sameValues } from "../kernel/index.js";
+
+/**
+ * An entry's subject (who did what where): tenant, principal type, app id and display name,
+ * account, deployment, operation, data action, decision and decidedBy, in that order.
+ */
+export type PackedSubject = readonly unknown[];
 
 /** An audit entry as a flat array of its fields, in `unpackAuditEntry`'s order. */
 export type PackedAuditEntry = readonly unknown[];
 
 /**
  * Entries cross to the writer thread as arrays: copying an object writes every key name beside
- * its value, and the keys were most of the work of handing a batch over.
+ * its value, and the keys were most of the work of handing a batch over. An entry whose subject
+ * equals the one before it shares that entry's subject array, which a structured clone copies
+ * once: the long ARM ids and actions a caller repeats cross once per run of its entries.
  */
-export function packAuditEntry(entry: AuditEntry): PackedAuditEntry {
-  const { principal } = entry;
-  return [
-    entry.at,
-    entry.requestId,
-    entry.tenantId,
-    principal?.objectId,
-    principal?.type,
-    principal?.appId,
-    principal?.displayName,
-    entry.authMethod,
-    entry.clientAddress,
-    entry.accountId,
-    entry.deploymentId,
-    entry.operation,
-    entry.dataAction,
-    entry.decision,
-    entry.decidedBy,
-    entry.status,
-    entry.latencyMs,
-    entry.promptTokens,
-    entry.completionTokens,
-  ];
+export function packAuditEntries(entries: readonly AuditEntry[]): PackedAuditEntry[] {
+  let previous: PackedSubject | undefined;
+  return entries.map((entry) => {
+    const { principal } = entry;
+    const subject = [
+      entry.tenantId,
+      principal?.type,
+      principal?.appId,
+      principal?.displayName,
+      entry.accountId,
+      entry.deploymentId,
+      entry.operation,
+      entry.dataAction,
+      entry.decision,
+      entry.decidedBy,
+    ];
+    if (!previous || !sameValues(subject, previous)) previous = subject;
+    return [
+      entry.at,
+      entry.requestId,
+      principal?.objectId,
+      entry.authMethod,
+      entry.clientAddress,
+      entry.status,
+      entry.latencyMs,
+      entry.promptTokens,
+      entry.completionTokens,
+      previous,
+    ];
+  });
 }
 
-/** The entry `packAuditEntry` packed, its undefined fields left out. */
+/** The entry `packAuditEntries` packed, its undefined fields left out. */
 export function unpackAuditEntry(packed: PackedAuditEntry): AuditEntry {
+  const subject = packed[9] as PackedSubject;
   const entry: Record<string, unknown> = {
     at: packed[0],
     requestId: packed[1],
-    authMethod: packed[7] as AuthMethod,
-    clientAddress: packed[8],
-    operation: packed[11],
-    decision: packed[13],
-    status: packed[15],
-    latencyMs: packed[16],
+    authMethod: packed[3] as AuthMethod,
+    clientAddress: packed[4],
+    operation: subject[6],
+    decision: subject[8],
+    status: packed[5],
+    latencyMs: packed[6],
   };
-  setDefined(entry, "tenantId", packed[2]);
-  if (packed[3] !== undefined) {
-    const principal: Record<string, unknown> = { objectId: packed[3], type: packed[4] };
-    setDefined(principal, "appId", packed[5]);
-    setDefined(principal, "displayName", packed[6]);
+  setDefined(entry, "tenantId", subject[0]);
+  if (packed[2] !== undefined) {
+    const principal: Record<string, unknown> = { objectId: packed[2], type: subject[1] };
+    setDefined(principal, "appId", subject[2]);
+    setDefined(principal, "displayName", subject[3]);
     entry.principal = principal;
   }
-  setDefined(entry, "accountId", packed[9]);
-  setDefined(entry, "deploymentId", packed[10]);
-  setDefined(entry, "dataAction", packed[12]);
-  setDefined(entry, "decidedBy", packed[14]);
-  setDefined(entry, "promptTokens", packed[17]);
-  setDefined(entry, "completionTokens", packed[18]);
+  setDefined(entry, "accountId", subject[4]);
+  setDefined(entry, "deploymentId", subject[5]);
+  setDefined(entry, "dataAction", subject[7]);
+  setDefined(entry, "decidedBy", subject[9]);
+  setDefined(entry, "promptTokens", packed[7]);
+  setDefined(entry, "completionTokens", packed[8]);
   return entry as unknown as AuditEntry;
 }
 

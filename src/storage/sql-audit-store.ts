@@ -6,6 +6,7 @@ import type {
   AuthMethod,
   ExtendChain,
 } from "../audit/index.js";
+import { sameValues } from "../kernel/index.js";
 import type { Row, SqlDb, SqlValue } from "./sql-db.js";
 
 const AUDIT_CHAIN_LOCK = 7_265_736; // any constant but the migration and change-feed locks'
@@ -216,15 +217,20 @@ export class SqlAuditStore implements AuditStore {
     learned: Map<string, number>,
   ): Promise<number[]> {
     const ids: number[] = [];
+    // Runs of one caller's records are the rule: they share the id without a fingerprint.
+    let previous: { values: (string | undefined)[]; id: number } | undefined;
     for (const record of records) {
       const values = subjectValues(record);
-      const fingerprint = subjectFingerprint(values);
-      let id = this.subjectIds.get(fingerprint) ?? learned.get(fingerprint);
-      if (id === undefined) {
-        id = await storedSubject(tx, fingerprint, values, record.accountId);
-        learned.set(fingerprint, id);
+      if (!previous || !sameValues(values, previous.values)) {
+        const fingerprint = subjectFingerprint(values);
+        let id = this.subjectIds.get(fingerprint) ?? learned.get(fingerprint);
+        if (id === undefined) {
+          id = await storedSubject(tx, fingerprint, values, record.accountId);
+          learned.set(fingerprint, id);
+        }
+        previous = { values, id };
       }
-      ids.push(id);
+      ids.push(previous.id);
     }
     return ids;
   }

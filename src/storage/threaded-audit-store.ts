@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { AuditEntry, AuditQuery, AuditRecord, AuditStore } from "../audit/index.js";
 import type { AuditWriterMessage, AuditWriterReply } from "./audit-writer-worker.js";
-import { packAuditEntry } from "./packed-audit-entry.js";
+import { packAuditEntries } from "./packed-audit-entry.js";
 
 /** Beside this file, with its extension: `.js` when built, `.ts` when run from source (tests). */
 const WORKER_URL = new URL(
@@ -83,7 +83,7 @@ export class ThreadedAuditStore implements AuditStore {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({
         id,
-        entries: entries.map(packAuditEntry),
+        entries: packAuditEntries(entries),
         wantRecords,
       } satisfies AuditWriterMessage);
     });
