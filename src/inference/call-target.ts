@@ -56,14 +56,29 @@ export function resolveCallTarget(
       return {
         operation: target.operation,
         ...(deployment && { deployment }),
-        dataAction:
-          namespace === "OpenAI"
-            ? `${ACCOUNTS}/OpenAI/deployments/${target.operation}/action`
-            : `${ACCOUNTS}/MaaS/${target.operation}/action`,
+        dataAction: deploymentAction(namespace, target.operation),
         scope: deploymentScope(account, name, deployment),
       };
     }
   }
+}
+
+/**
+ * Built once per namespace and operation: the same string on every call, whose hash the
+ * authorization and audit lookups that key on it compute once.
+ */
+const deploymentActions = { OpenAI: new Map<string, string>(), MaaS: new Map<string, string>() };
+function deploymentAction(namespace: "OpenAI" | "MaaS", operation: Operation): string {
+  const known = deploymentActions[namespace];
+  let action = known.get(operation);
+  if (action === undefined) {
+    action =
+      namespace === "OpenAI"
+        ? `${ACCOUNTS}/OpenAI/deployments/${operation}/action`
+        : `${ACCOUNTS}/MaaS/${operation}/action`;
+    known.set(operation, action);
+  }
+  return action;
 }
 
 const deploymentOf = (account: AccountView, name: string): DeploymentView | undefined =>

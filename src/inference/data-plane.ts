@@ -51,8 +51,9 @@ export interface DataPlaneRequest {
 interface JsonResponse {
   status: number;
   headers: Record<string, string>;
-  body: unknown;
-  /** `body` as JSON bytes, when an upstream sent them: the edge relays these unchanged. */
+  /** The answer as a value, sent as JSON; or `bytes`. */
+  body?: unknown;
+  /** The answer as JSON bytes, when an upstream sent them: the edge relays these unchanged. */
   bytes?: Buffer;
 }
 

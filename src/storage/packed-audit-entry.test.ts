@@ -51,9 +51,9 @@ test("absent fields stay absent: a refused anonymous call, a user without an app
 });
 
 test("a run of one caller's entries shares one subject; each entry keeps its own fields", () => {
-  const { completionTokens: _, ...refused } = tokenCall;
+  const { completionTokens: _, ...uncounted } = tokenCall;
   const { principal: __, ...keyCall } = tokenCall;
-  const second: AuditEntry = { ...refused, requestId: "second", status: 429 };
+  const second: AuditEntry = { ...uncounted, requestId: "second", status: 429 };
   const other: AuditEntry = {
     ...keyCall,
     requestId: "other",

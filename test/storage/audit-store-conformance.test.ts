@@ -108,6 +108,29 @@ for (const backend of backends) {
       assert.deepEqual(verifyAuditChain(await wholeChain(storage)), { ok: true });
     });
 
+    test("runs of one caller's entries, broken by another's, keep each record's subject", async () => {
+      const caller = entry();
+      const again = (fields: Partial<AuditEntry>) => ({
+        ...caller,
+        requestId: randomUUID(),
+        ...fields,
+      });
+      const entries = [
+        caller,
+        again({ status: 429, completionTokens: 0 }),
+        keyEntry(),
+        again({ decidedBy: "PermissionDenied", decision: "denied", status: 403 }),
+        again({ clientAddress: "10.9.9.9" }),
+      ];
+      await storage.audit.append(entries);
+      const stored = (await query({ top: entries.length })).reverse();
+      assert.deepEqual(
+        stored.map(({ seq: _seq, prevHash: _prev, hash: _hash, ...fields }) => fields),
+        entries,
+      );
+      assert.deepEqual(verifyAuditChain(await wholeChain(storage)), { ok: true });
+    });
+
     test("an empty batch writes nothing", async () => {
       const before = await wholeChain(storage);
       assert.deepEqual(await storage.audit.appendBatch([]), []);

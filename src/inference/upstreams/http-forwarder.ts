@@ -1,7 +1,8 @@
 import { Agent, type Dispatcher } from "undici";
 import type { IncomingHttpHeaders } from "node:http";
 import type { CallerSignal } from "../caller-signal.js";
-import { SseUsageWatcher, usageOf } from "./sse-usage-watcher.js";
+import { framedAsJson, usageInAnswer } from "./answer-usage.js";
+import { SseUsageWatcher } from "./sse-usage-watcher.js";
 import { UpstreamError, type ReplyHeaders, type UpstreamReply } from "./upstream.js";
 import { BrokenAnswer, exchangeWhole, type WholeAnswer } from "./whole-answer.js";
 
@@ -100,7 +101,7 @@ export class HttpForwarder {
     return this.streamReply(response, request);
   }
 
-  /** An answer read whole: parsed for its usage, relayed as the bytes the upstream sent. */
+  /** An answer read whole: relayed as the bytes the upstream sent, read only for its usage. */
   private async forwardWhole(request: ForwardRequest): Promise<UpstreamReply> {
     let answer: WholeAnswer;
     try {
@@ -122,14 +123,10 @@ export class HttpForwarder {
       throw this.failure(error, request.upstream, "connect");
     }
     const { statusCode, headers, body } = answer;
-    const text = body.toString("utf8");
     if (statusCode < 200 || statusCode > 299) {
-      throw refusal(statusCode, headers, text.slice(0, ERROR_BODY_LIMIT), request);
+      throw refusal(statusCode, headers, body.toString("utf8", 0, ERROR_BODY_LIMIT), request);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
+    if (!framedAsJson(body)) {
       throw new UpstreamError(
         502,
         "BadGateway",
@@ -140,9 +137,8 @@ export class HttpForwarder {
       kind: "json",
       status: statusCode,
       headers: passedHeaders(headers),
-      body: json,
       bytes: body,
-      usage: usageOf(json),
+      usage: usageInAnswer(body),
     };
   }
 

@@ -146,7 +146,6 @@ test("JSON chat: forwarded to {baseUrl}/chat/completions with the upstream's mod
       kind: "json",
       status: 200,
       headers: { "x-ratelimit-remaining-requests": "99" },
-      body: COMPLETION,
       bytes: Buffer.from(JSON.stringify(COMPLETION)),
       usage: { promptTokens: 9, completionTokens: 2 },
     });
@@ -311,6 +310,22 @@ test("an upstream 5xx is a 502 with its message", async () => {
       status: 502,
       code: "BadGateway",
       message: `The upstream 127.0.0.1:${server.port} answered 500: CUDA out of memory`,
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test("a 200 whose body is a web page, not JSON, is a 502", async () => {
+  const server = await standIn((_request, response) => {
+    response.writeHead(200, { "content-type": "text/html" });
+    response.end("<html><body>Welcome to nginx!</body></html>");
+  });
+  try {
+    await rejectsWith(upstream.call(callOf({ baseUrl: server.baseUrl })), {
+      status: 502,
+      code: "BadGateway",
+      message: `The upstream 127.0.0.1:${server.port} answered 200 with a body that is not JSON.`,
     });
   } finally {
     await server.close();

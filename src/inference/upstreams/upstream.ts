@@ -26,8 +26,12 @@ export type UpstreamReply =
       kind: "json";
       status: number;
       headers: ReplyHeaders;
-      body: unknown;
-      /** `body` exactly as the upstream sent it, when it came over the wire: relayed unchanged. */
+      /** The answer Keyless made itself (the simulated upstream). */
+      body?: unknown;
+      /**
+       * Or the answer exactly as an upstream sent it over the wire: relayed unchanged, and read
+       * only for its usage.
+       */
       bytes?: Buffer;
       usage?: Usage;
     }
