@@ -1,4 +1,8 @@
-import { startKeylessProcess, type KeylessProcess } from "../support/keyless-process.js";
+import {
+  startKeylessProcess,
+  type KeylessProcess,
+  type KeylessProcessOptions,
+} from "../support/keyless-process.js";
 import type { PinnedProcesses } from "../support/pinned-processes.js";
 import { completionProblem } from "./chat-completion.js";
 import { TrustedClient } from "./trusted-client.js";
@@ -27,12 +31,14 @@ export async function startKeyless(
   repoRoot: string,
   dataDir: string,
   nodeArgs: string[] = [],
+  wrapper?: KeylessProcessOptions["wrapper"],
 ): Promise<KeylessGateway> {
   const keyless = await startKeylessProcess(processes, cpus, {
     repoRoot,
     dataDir,
     nodeArgs,
     settings: { KEYLESS_HTTPS_HOST: "127.0.0.1", KEYLESS_HTTP_HOST: "127.0.0.1" },
+    ...(wrapper && { wrapper }),
   });
   return { ...keyless, httpsUrl: keyless.httpsUrl.replace("//localhost:", "//127.0.0.1:") };
 }
@@ -50,9 +56,7 @@ export async function setUpDeployment(
   const { dev } = keyless;
   const client = new TrustedClient(keyless.ca);
   try {
-    const tokenUrl = (version: "" | "v2.0/") =>
-      `${keyless.httpsUrl}/${dev.tenantId}/oauth2/${version}token`;
-    const management = (await client.form(tokenUrl(""), {
+    const management = (await client.form(`${keyless.httpsUrl}/${dev.tenantId}/oauth2/token`, {
       grant_type: "password",
       client_id: dev.publicClient.appId,
       username: dev.user.userPrincipalName,
@@ -81,15 +85,9 @@ export async function setUpDeployment(
       management.access_token,
     );
     if (keys.status !== 200) throw new Error(`listKeys: ${keys.status} ${keys.text}`);
-    const dataPlane = (await client.form(tokenUrl("v2.0/"), {
-      grant_type: "client_credentials",
-      client_id: dev.servicePrincipal.appId,
-      client_secret: dev.servicePrincipal.secret,
-      scope: DATA_PLANE_SCOPE,
-    })) as { access_token: string };
     const credentials = {
       apiKey: (JSON.parse(keys.text) as { key1: string }).key1,
-      token: dataPlane.access_token,
+      token: await dataPlaneToken(client, keyless),
       principalId: dev.servicePrincipal.objectId,
     };
     await waitForDeployment(client, keyless, credentials);
@@ -97,6 +95,25 @@ export async function setUpDeployment(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A data-plane token for the dev service principal (Cognitive Services User on the account),
+ * issued by `keyless` itself: a token names its issuer's address, so a Keyless restarted on
+ * another port needs one of its own.
+ */
+export async function dataPlaneToken(
+  client: TrustedClient,
+  keyless: KeylessGateway,
+): Promise<string> {
+  const { dev } = keyless;
+  const token = (await client.form(`${keyless.httpsUrl}/${dev.tenantId}/oauth2/v2.0/token`, {
+    grant_type: "client_credentials",
+    client_id: dev.servicePrincipal.appId,
+    client_secret: dev.servicePrincipal.secret,
+    scope: DATA_PLANE_SCOPE,
+  })) as { access_token: string };
+  return token.access_token;
 }
 
 /** The data plane learns of the deployment from the change feed: ask until it answers (≤ 10 s). */

@@ -34,6 +34,11 @@ export interface KeylessProcessOptions {
   nodeArgs?: string[];
   /** Extra KEYLESS_* settings. */
   settings?: Record<string, string>;
+  /**
+   * A command Node runs under (e.g. `valgrind` and its flags), with how long to wait for
+   * Keyless to listen when it does (default 30 s).
+   */
+  wrapper?: { command: string[]; startTimeoutMs: number };
 }
 
 const LISTENING = /listening on (https:\/\/\S+) \(HTTPS\)/;
@@ -57,22 +62,26 @@ export async function startKeylessProcess(
     KEYLESS_PRINT_ENVIRONMENT: "false",
     ...options.settings,
   };
+  const node = [
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    join(repoRoot, "dist", "main.js"),
+    "start",
+    "--https-port",
+    "0",
+    "--http-port",
+    "0",
+  ];
+  const [command, ...args] = [...(options.wrapper?.command ?? []), ...node];
   const { process: keyless, announced } = await startAnnounced(
     processes,
     "keyless",
     cpus,
-    process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      join(repoRoot, "dist", "main.js"),
-      "start",
-      "--https-port",
-      "0",
-      "--http-port",
-      "0",
-    ],
+    command!,
+    args,
     LISTENING,
     env,
+    options.wrapper?.startTimeoutMs,
   );
   const tls = join(dataDir, "tls");
   return {
