@@ -1,9 +1,11 @@
 import type { AuditEntry, AuthMethod } from "../audit/index.js";
 import { sameValues } from "../kernel/index.js";
+import { subjectValues } from "./sql-audit-store.js";
 
 /**
- * An entry's subject (who did what where): tenant, principal type, app id and display name,
- * account, deployment, operation, data action, decision and decidedBy, in that order.
+ * An entry's subject (who did what where), as the audit store keeps it once per caller
+ * (`subjectValues`): tenant, principal type, app id and display name, account, deployment,
+ * operation, data action, decision and decidedBy, in that order.
  */
 export type PackedSubject = readonly unknown[];
 
@@ -19,24 +21,12 @@ export type PackedAuditEntry = readonly unknown[];
 export function packAuditEntries(entries: readonly AuditEntry[]): PackedAuditEntry[] {
   let previous: PackedSubject | undefined;
   return entries.map((entry) => {
-    const { principal } = entry;
-    const subject = [
-      entry.tenantId,
-      principal?.type,
-      principal?.appId,
-      principal?.displayName,
-      entry.accountId,
-      entry.deploymentId,
-      entry.operation,
-      entry.dataAction,
-      entry.decision,
-      entry.decidedBy,
-    ];
+    const subject = subjectValues(entry);
     if (!previous || !sameValues(subject, previous)) previous = subject;
     return [
       entry.at,
       entry.requestId,
-      principal?.objectId,
+      entry.principal?.objectId,
       entry.authMethod,
       entry.clientAddress,
       entry.status,

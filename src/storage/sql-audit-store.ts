@@ -64,7 +64,7 @@ const optionalText = (value: unknown) => (value === null ? undefined : (value as
 const optionalNumber = (value: unknown) => (value === null ? undefined : Number(value));
 
 /** An entry's subject fields, in `SUBJECT_COLUMNS`' order. */
-function subjectValues(entry: AuditEntry): (string | undefined)[] {
+export function subjectValues(entry: AuditEntry): (string | undefined)[] {
   return [
     entry.tenantId,
     entry.principal?.type,
