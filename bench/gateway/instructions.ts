@@ -58,9 +58,9 @@ interface Counted {
   busiestOther: number;
 }
 
-function callgrind(outDir: string): string[] {
+/** valgrind's flags: callgrind, instrumentation off until switched on, a dump per thread. */
+function callgrindFlags(outDir: string): string[] {
   return [
-    "valgrind",
     "--tool=callgrind",
     // V8 writes the machine code it runs: valgrind must notice code that changes.
     "--smc-check=all-non-file",
@@ -130,7 +130,11 @@ async function count(
 }
 
 async function main(processes: PinnedProcesses): Promise<void> {
-  execFileSync("sh", ["-c", "command -v valgrind"], { stdio: "ignore" });
+  try {
+    execFileSync("sh", ["-c", "command -v valgrind"], { stdio: "ignore" });
+  } catch {
+    throw new Error("valgrind is missing: apt-get install -y valgrind");
+  }
   if (!flags["no-build"]) {
     log("building dist/ …");
     execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
@@ -155,7 +159,7 @@ async function main(processes: PinnedProcesses): Promise<void> {
     mkdirSync(keylessOut);
     log("Keyless under callgrind …");
     const keyless = await startKeyless(processes, "0-1", repoRoot, dataDir, [], {
-      command: callgrind(keylessOut),
+      command: ["valgrind", ...callgrindFlags(keylessOut)],
       startTimeoutMs: START_TIMEOUT_MS,
     });
     const client = new TrustedClient(keyless.ca);
@@ -182,7 +186,7 @@ async function main(processes: PinnedProcesses): Promise<void> {
       "0-1",
       "valgrind",
       [
-        ...callgrind(proxyOut).slice(1),
+        ...callgrindFlags(proxyOut),
         process.execPath,
         "--import",
         "tsx",

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { framedAsJson, usageInAnswer } from "./answer-usage.js";
-import { usageOf } from "./sse-usage-watcher.js";
+import { framedAsJson, usageInAnswer, usageOf } from "./answer-usage.js";
 
 const bytes = (value: unknown, indent?: number) => Buffer.from(JSON.stringify(value, null, indent));
 

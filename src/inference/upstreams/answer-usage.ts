@@ -1,5 +1,4 @@
 import type { Usage } from "../model.js";
-import { usageOf } from "./sse-usage-watcher.js";
 
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
@@ -8,7 +7,32 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-const USAGE_KEY = Buffer.from('"usage"');
+/** The key a usage object follows, as bytes: found in a body without decoding it. */
+export const USAGE_KEY = Buffer.from('"usage"');
+
+/** `usage` of an OpenAI-shaped reply or stream event (embeddings count prompt tokens only). */
+export function usageOf(body: unknown): Usage | undefined {
+  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } })
+    ?.usage;
+  if (typeof usage?.prompt_tokens !== "number") return undefined;
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
+  };
+}
+
+/**
+ * Where the object a `"usage"` key at `keyAt` holds begins (its `{`, past `:` and whitespace),
+ * or -1 when no object follows (`"usage":null`, or no `:` and so no key).
+ */
+export function usageObjectStart(bytes: Buffer, keyAt: number): number {
+  let i = keyAt + USAGE_KEY.length;
+  while (i < bytes.length && isWhitespace(bytes[i]!)) i++;
+  if (bytes[i] !== COLON) return -1;
+  i++;
+  while (i < bytes.length && isWhitespace(bytes[i]!)) i++;
+  return bytes[i] === OPEN_BRACE ? i : -1;
+}
 
 /**
  * The usage of a whole OpenAI-style answer, read from its bytes without parsing the rest: a
@@ -21,8 +45,8 @@ const USAGE_KEY = Buffer.from('"usage"');
 export function usageInAnswer(bytes: Buffer): Usage | undefined {
   for (let at = bytes.lastIndexOf(USAGE_KEY); at !== -1; at = previous(bytes, at)) {
     if (escaped(bytes, at)) continue;
-    const open = valueStart(bytes, at + USAGE_KEY.length);
-    if (bytes[open] !== OPEN_BRACE) continue; // `"usage":null`, or not a key after all
+    const open = usageObjectStart(bytes, at);
+    if (open === -1) continue;
     const close = objectEnd(bytes, open);
     if (close === -1) return undefined;
     try {
@@ -59,16 +83,6 @@ function escaped(bytes: Buffer, at: number): boolean {
   let backslashes = 0;
   for (let i = at - 1; i >= 0 && bytes[i] === BACKSLASH; i--) backslashes++;
   return backslashes % 2 === 1;
-}
-
-/** Where the value after a key starts (past `:` and whitespace), or -1 when no `:` follows. */
-function valueStart(bytes: Buffer, from: number): number {
-  let i = from;
-  while (i < bytes.length && isWhitespace(bytes[i]!)) i++;
-  if (bytes[i] !== COLON) return -1;
-  i++;
-  while (i < bytes.length && isWhitespace(bytes[i]!)) i++;
-  return i;
 }
 
 /** The index of the `}` closing the object opened at `open`, strings skipped; -1 if none. */

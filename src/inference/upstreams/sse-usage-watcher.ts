@@ -1,10 +1,7 @@
 import type { Usage } from "../model.js";
+import { USAGE_KEY, usageObjectStart, usageOf } from "./answer-usage.js";
 
 const NEWLINE = 0x0a;
-const SPACE = 0x20;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const USAGE_KEY = Buffer.from('"usage"');
 const DATA_FIELD = Buffer.from("data:");
 /** A usage event is a few hundred bytes; a longer unfinished line is not worth keeping. */
 const MAX_PENDING_BYTES = 1 << 20;
@@ -59,7 +56,7 @@ export class SseUsageWatcher {
       const lineEnd = lines.indexOf(NEWLINE, at);
       const lineStart = lines.lastIndexOf(NEWLINE, at) + 1;
       if (
-        opensObject(lines, at + USAGE_KEY.length) &&
+        usageObjectStart(lines, at) !== -1 &&
         lines.subarray(lineStart, lineStart + DATA_FIELD.length).equals(DATA_FIELD)
       ) {
         this.read(lines.toString("utf8", lineStart + DATA_FIELD.length, lineEnd));
@@ -77,24 +74,4 @@ export class SseUsageWatcher {
     }
     this.seen = usageOf(event) ?? this.seen;
   }
-}
-
-/** `usage` of an OpenAI-shaped reply or stream event (embeddings count prompt tokens only). */
-export function usageOf(body: unknown): Usage | undefined {
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } })
-    ?.usage;
-  if (typeof usage?.prompt_tokens !== "number") return undefined;
-  return {
-    promptTokens: usage.prompt_tokens,
-    completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
-  };
-}
-
-/** Whether `:` and `{` follow at `at` (spaces allowed): `"usage":null` is skipped unparsed. */
-function opensObject(bytes: Buffer, at: number): boolean {
-  let i = at;
-  while (bytes[i] === SPACE) i++;
-  if (bytes[i++] !== COLON) return false;
-  while (bytes[i] === SPACE) i++;
-  return bytes[i] === OPEN_BRACE;
 }
