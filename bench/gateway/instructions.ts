@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { startAnnounced, startTsChild } from "../support/announced-process.js";
 import { describeMachine } from "../support/machine.js";
+import { buildDist, requireTools } from "../support/prerequisites.js";
 import { runBenchmark, type PinnedProcesses } from "../support/pinned-processes.js";
 import { writeResultsSection } from "../support/results-file.js";
 import type { BareProxyInput } from "./bare-proxy.js";
@@ -130,15 +131,8 @@ async function count(
 }
 
 async function main(processes: PinnedProcesses): Promise<void> {
-  try {
-    execFileSync("sh", ["-c", "command -v valgrind"], { stdio: "ignore" });
-  } catch {
-    throw new Error("valgrind is missing: apt-get install -y valgrind");
-  }
-  if (!flags["no-build"]) {
-    log("building dist/ …");
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
-  }
+  requireTools([{ tool: "valgrind", install: "valgrind" }]);
+  if (!flags["no-build"]) buildDist(repoRoot, log);
   const workDir = mkdtempSync(join(tmpdir(), "keyless-instructions-bench-"));
   try {
     const upstream = await startTsChild<UpstreamListening>(

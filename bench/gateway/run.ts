@@ -22,6 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../support/machine.js";
+import { buildDist, requireTools } from "../support/prerequisites.js";
 import {
   runBenchmark,
   type PinnedProcess,
@@ -87,21 +88,12 @@ const settings = {
 };
 const log = (line: string) => process.stdout.write(line + "\n");
 
-/** Every tool the run needs, each with the Debian package that brings it. */
-const TOOLS = [
-  { tool: "/usr/bin/taskset", install: "util-linux" },
-  { tool: "wrk", install: "wrk" },
-];
-
 /** Fails with the package to install when a tool is missing; returns nginx's path. */
 function checkTools(): string {
-  for (const { tool, install } of TOOLS) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    } catch {
-      throw new Error(`${tool} is missing: apt-get install -y ${install}`);
-    }
-  }
+  requireTools([
+    { tool: "/usr/bin/taskset", install: "util-linux" },
+    { tool: "wrk", install: "wrk" },
+  ]);
   const nginx = findNginx();
   if (!nginx) throw new Error("nginx is missing: apt-get install -y nginx-light (or nginx)");
   const cpus = [...parseCpuList(settings.serverCpus), ...parseCpuList(settings.loadCpus)];
@@ -112,9 +104,7 @@ function checkTools(): string {
 }
 
 function build(): void {
-  if (flags["no-build"]) return;
-  log("building dist/ …");
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+  if (!flags["no-build"]) buildDist(repoRoot, log);
 }
 
 function keylessRevision(): string {

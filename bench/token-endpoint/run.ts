@@ -15,12 +15,12 @@
  * machine's load hits all alike) → another checked token from each → stop both → tables and
  * bench/RESULTS.md.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../support/machine.js";
+import { buildDist, requireTools } from "../support/prerequisites.js";
 import {
   runBenchmark,
   type PinnedProcess,
@@ -79,19 +79,14 @@ const settings = {
 const log = (line: string) => process.stdout.write(line + "\n");
 
 function checkTools(): void {
-  for (const tool of ["/usr/bin/taskset", "wrk"]) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    } catch {
-      throw new Error(`${tool} is missing: apt-get install -y wrk util-linux`);
-    }
-  }
+  requireTools([
+    { tool: "/usr/bin/taskset", install: "util-linux" },
+    { tool: "wrk", install: "wrk" },
+  ]);
 }
 
 function build(): void {
-  if (flags["no-build"]) return;
-  log("building dist/ …");
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+  if (!flags["no-build"]) buildDist(repoRoot, log);
 }
 
 /** One wrk run against `url`, with the server's CPU time over it. */
