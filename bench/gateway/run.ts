@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../support/machine.js";
-import { buildDist, requireTools } from "../support/prerequisites.js";
+import { buildDist, PINNED_LOAD_TOOLS, requireTools } from "../support/prerequisites.js";
 import {
   runBenchmark,
   type PinnedProcess,
@@ -90,10 +90,7 @@ const log = (line: string) => process.stdout.write(line + "\n");
 
 /** Fails with the package to install when a tool is missing; returns nginx's path. */
 function checkTools(): string {
-  requireTools([
-    { tool: "/usr/bin/taskset", install: "util-linux" },
-    { tool: "wrk", install: "wrk" },
-  ]);
+  requireTools(PINNED_LOAD_TOOLS);
   const nginx = findNginx();
   if (!nginx) throw new Error("nginx is missing: apt-get install -y nginx-light (or nginx)");
   const cpus = [...parseCpuList(settings.serverCpus), ...parseCpuList(settings.loadCpus)];

@@ -6,6 +6,12 @@ export interface RequiredTool {
   install: string;
 }
 
+/** What every wrk benchmark needs: wrk itself, and taskset to pin the processes under test. */
+export const PINNED_LOAD_TOOLS: readonly RequiredTool[] = [
+  { tool: "/usr/bin/taskset", install: "util-linux" },
+  { tool: "wrk", install: "wrk" },
+];
+
 /** Fails with the package to install when a tool is not on the PATH (or at its path). */
 export function requireTools(tools: readonly RequiredTool[]): void {
   for (const { tool, install } of tools) {

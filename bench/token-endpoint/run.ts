@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { describeMachine } from "../support/machine.js";
-import { buildDist, requireTools } from "../support/prerequisites.js";
+import { buildDist, PINNED_LOAD_TOOLS, requireTools } from "../support/prerequisites.js";
 import {
   runBenchmark,
   type PinnedProcess,
@@ -77,13 +77,6 @@ const settings = {
   loadCpus: flags["load-cpus"],
 };
 const log = (line: string) => process.stdout.write(line + "\n");
-
-function checkTools(): void {
-  requireTools([
-    { tool: "/usr/bin/taskset", install: "util-linux" },
-    { tool: "wrk", install: "wrk" },
-  ]);
-}
 
 function build(): void {
   if (!flags["no-build"]) buildDist(repoRoot, log);
@@ -216,7 +209,7 @@ async function measure(processes: PinnedProcesses, dataDir: string): Promise<Fig
 }
 
 async function main(processes: PinnedProcesses): Promise<void> {
-  checkTools();
+  requireTools(PINNED_LOAD_TOOLS);
   build();
   const dataDir = mkdtempSync(join(tmpdir(), "keyless-bench-"));
   let figures: Figures;
