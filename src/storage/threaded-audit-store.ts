@@ -16,10 +16,10 @@ const WORKER_URL = new URL(
 /**
  * The writer's nursery (V8's young generation semi-space), in MB. V8 starts a worker's at 1 MB
  * and grows it only when much survives, which little here does: under load the writer
- * allocates about 5 KB per record and collected its nursery every few batches, each collection
- * costing a fixed millisecond or so on a busy core. At 8 MB, bench/gateway's run at 64
- * connections traced a fifth as many collections and a third of their time (342 → 116 ms per
- * run, about 1.6 µs per request).
+ * allocates about 6 KB per record and collected its nursery every few batches, each collection
+ * taking over a millisecond on a busy core. At 8 MB, in bench/gateway's setup at 64 connections,
+ * V8's GC trace showed a quarter as many collections and a third of their time (342 → 116 and
+ * 306 → 119 ms per run, about 1.5 µs per request).
  */
 const WRITER_NURSERY_MB = 8;
 
