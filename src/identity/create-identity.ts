@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { Clock, SecretBox } from "../kernel/index.js";
 import { AccessTokenVerifier } from "./access-token-verifier.js";
 import { Directory } from "./directory.js";
@@ -32,12 +32,11 @@ export interface IdentityDeps {
   clock: Clock;
 }
 
+const sha256 = (text: string): Buffer => hash("sha256", text, "buffer");
+
 /** Constant-time string comparison (hashing first makes the lengths equal). */
 export function safeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(
-    createHash("sha256").update(a).digest(),
-    createHash("sha256").update(b).digest(),
-  );
+  return timingSafeEqual(sha256(a), sha256(b));
 }
 
 /** The token service, wired: what `server.ts` builds and the HTTP edge calls. */

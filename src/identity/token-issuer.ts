@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { hash, randomBytes, randomInt } from "node:crypto";
 import { epochSeconds, type Clock } from "../kernel/index.js";
 import { signRs256, type JwtPayload } from "./jwt.js";
 import type { KeyRing } from "./key-ring.js";
@@ -163,5 +163,5 @@ function idTokenClaims(
 
 /** Entra gives each application its own `sub` for a user, so apps cannot correlate users by it. */
 function pairwiseSubject(oid: string, appId: string): string {
-  return createHash("sha256").update(`${oid}:${appId}`).digest("base64url").slice(0, 43);
+  return hash("sha256", `${oid}:${appId}`, "base64url").slice(0, 43);
 }

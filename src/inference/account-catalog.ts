@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { Change } from "../authz/index.js";
 import {
   ACCOUNT_TYPE,
@@ -27,7 +27,8 @@ interface CatalogEntry {
 }
 
 const ACCOUNT_SEGMENT = "/providers/microsoft.cognitiveservices/accounts/";
-const digest = (value: string): Buffer => createHash("sha256").update(value).digest();
+/** One call, no Hash object: a key is digested on every call that presents one. */
+const digest = (value: string): Buffer => hash("sha256", value, "buffer");
 
 /**
  * The accounts and deployments the data plane serves, in memory and addressed by sub-domain
