@@ -1,5 +1,5 @@
-import { hash, timingSafeEqual } from "node:crypto";
-import type { Clock, SecretBox } from "../kernel/index.js";
+import { timingSafeEqual } from "node:crypto";
+import { sha256, type Clock, type SecretBox } from "../kernel/index.js";
 import { AccessTokenVerifier } from "./access-token-verifier.js";
 import { Directory } from "./directory.js";
 import { ExternalIssuers } from "./external-issuers.js";
@@ -31,8 +31,6 @@ export interface IdentityDeps {
   secretBox: SecretBox;
   clock: Clock;
 }
-
-const sha256 = (text: string): Buffer => hash("sha256", text, "buffer");
 
 /** Constant-time string comparison (hashing first makes the lengths equal). */
 export function safeEqual(a: string, b: string): boolean {

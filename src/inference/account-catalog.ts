@@ -1,5 +1,6 @@
-import { hash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Change } from "../authz/index.js";
+import { sha256 } from "../kernel/index.js";
 import {
   ACCOUNT_TYPE,
   DEPLOYMENT_TYPE,
@@ -27,8 +28,6 @@ interface CatalogEntry {
 }
 
 const ACCOUNT_SEGMENT = "/providers/microsoft.cognitiveservices/accounts/";
-/** One call, no Hash object: a key is digested on every call that presents one. */
-const digest = (value: string): Buffer => hash("sha256", value, "buffer");
 
 /**
  * The accounts and deployments the data plane serves, in memory and addressed by sub-domain
@@ -73,7 +72,7 @@ export class AccountCatalog {
   matchKey(account: AccountView, presented: string): KeySlot | undefined {
     const keys = this.byId.get(account.id.toLowerCase())?.keyDigests;
     if (!keys) return undefined;
-    const given = digest(presented);
+    const given = sha256(presented);
     const key1 = timingSafeEqual(given, keys.key1);
     const key2 = timingSafeEqual(given, keys.key2);
     return key1 ? "key1" : key2 ? "key2" : undefined;
@@ -93,8 +92,8 @@ export class AccountCatalog {
       view,
       ...(sealed && {
         keyDigests: {
-          key1: digest(this.sources.openKey(sealed.key1, keyContext(record.id, "key1"))),
-          key2: digest(this.sources.openKey(sealed.key2, keyContext(record.id, "key2"))),
+          key1: sha256(this.sources.openKey(sealed.key1, keyContext(record.id, "key1"))),
+          key2: sha256(this.sources.openKey(sealed.key2, keyContext(record.id, "key2"))),
         },
       }),
     };

@@ -6,3 +6,4 @@ export { loadMasterKey } from "./master-key.js";
 export { DuplicateAssignmentError } from "./duplicate-assignment-error.js";
 export { boundedMemo } from "./bounded-memo.js";
 export { sameValues } from "./same-values.js";
+export { sha256 } from "./sha256.js";
