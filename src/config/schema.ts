@@ -258,7 +258,7 @@ export const configSchema = {
     env: "KEYLESS_AUDIT_FLUSH_INTERVAL_MS",
     default: 100,
     description:
-      "How often queued audit entries are written (at once when 100 are waiting). Shutting down writes whatever is still queued.",
+      "How often queued audit entries are written (at once when 500 are waiting). Shutting down writes whatever is still queued.",
     parse: positiveInteger,
   }),
   logLevel: setting({
