@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
+import { configSchema } from "../config/index.js";
 import { ManualTimers } from "../kernel/index.js";
-import { AuditLog } from "./audit-log.js";
+import { AUDIT_BATCH_SIZE, AUDIT_FLUSH_INTERVAL_MS, AuditLog } from "./audit-log.js";
 import { extendChain, verifyAuditChain } from "./hash-chain.js";
 import type { AuditEntry, AuditRecord } from "./model.js";
 import type { AuditStore } from "./store.js";
@@ -198,4 +199,12 @@ test("beyond maxQueued entries are dropped and counted, never thrown", async () 
   assert.deepEqual(audit.counters, { queued: 2, written: 0, failedWrites: 0, dropped: 1 });
   await audit.close();
   assert.equal(store.records.length, 2);
+});
+
+// The configuration may not import the audit log (docs/architecture.md), so it states these
+// figures again: this keeps the two, and the generated docs/configuration.md, from drifting.
+test("the configuration states the audit log's own interval and batch size", () => {
+  const setting = configSchema.auditFlushIntervalMs;
+  assert.equal(setting.default, AUDIT_FLUSH_INTERVAL_MS);
+  assert.match(setting.description, new RegExp(`at once when ${AUDIT_BATCH_SIZE} are waiting`));
 });
