@@ -79,9 +79,16 @@ test("text that is not JSON, and prototype keys, are 400", async () => {
     "{not json",
     '{"__proto__":{"admin":true}}',
     '{"constructor":{"prototype":{}}}',
+    // Escaped spellings, which only the full scan finds, nested as deep as a message's fields.
+    '{"messages":[{"\\u005f_proto__":{"admin":true}}]}',
+    '{"c\\u006fnstructor":{"prototype":{}}}',
   ]) {
     assert.deepEqual(await verdict(JSON_TYPE, body), { status: 400, code: "BadRequest" }, body);
   }
+});
+
+test("a leading byte order mark is allowed, as before", async () => {
+  assert.deepEqual(await verdict(JSON_TYPE, '\ufeff{"a":1}'), { body: { a: 1 } });
 });
 
 test("a body over the limit is 413, whether declared or streamed", async () => {

@@ -53,13 +53,14 @@ export function createOpenAICompatibleUpstream(
         "x-request-id": call.requestId,
       };
       if (target.authorization) headers.authorization = target.authorization;
+      call.body.model = target.model;
       return forwarder.forward({
         origin: target.origin,
         path: `${target.prefix}/${call.operation}${target.search}`,
         upstream: target.upstream,
         credential: target.credential,
         headers,
-        body: JSON.stringify({ ...call.body, model: target.model }),
+        body: JSON.stringify(call.body),
         stream: call.stream,
         signal: call.signal,
       });

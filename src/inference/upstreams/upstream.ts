@@ -7,8 +7,9 @@ export interface UpstreamCall {
   operation: Operation;
   deployment: DeploymentView;
   /**
-   * The caller's JSON body. `model` is already set to the deployment's name (the path wins over
-   * what the caller sent); adapters replace it with what their server expects.
+   * The caller's JSON body, parsed for this request alone. `model` is already set to the
+   * deployment's name (the path wins over what the caller sent); adapters set it to what their
+   * server expects, in place: nothing reads the body after the call.
    */
   body: Record<string, unknown>;
   /** `body.stream === true`: the reply must be a stream. */
