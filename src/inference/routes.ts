@@ -72,7 +72,8 @@ async function serve(
     }
     const route = dataPlane.route(call.method, url, call.host);
     if (!route) return await send(request, response, requestId, notFound(call.method, url));
-    await send(request, response, requestId, await dataPlane.handle(call, route));
+    const streaming = send(request, response, requestId, await dataPlane.handle(call, route));
+    if (streaming) await streaming;
   } catch (error) {
     log.error({ err: error, requestId }, "request failed");
     if (response.headersSent) return void response.destroy();
@@ -99,12 +100,16 @@ function notFound(method: string, url: string): DataPlaneResponse {
   };
 }
 
-async function send(
+/**
+ * Writes the answer. A whole answer is written at once and nothing is returned; a stream returns
+ * the promise of its end. Not async for the common whole answer, which then costs no promise.
+ */
+function send(
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
   answer: DataPlaneResponse,
-): Promise<void> {
+): Promise<void> | undefined {
   const headers: Record<string, string | number> = {
     // Azure's request id headers; the openai SDK reports `x-request-id` as the request id.
     "x-ms-request-id": requestId,
@@ -123,11 +128,18 @@ async function send(
     headers["content-length"] = Buffer.byteLength(body);
     response.writeHead(answer.status, headers);
     response.end(body);
-    return;
+    return undefined;
   }
   headers["cache-control"] = "no-cache";
   response.writeHead(answer.status, headers);
-  for await (const chunk of answer.stream) {
+  return relay(response, answer.stream);
+}
+
+async function relay(
+  response: ServerResponse,
+  stream: AsyncIterable<string | Uint8Array>,
+): Promise<void> {
+  for await (const chunk of stream) {
     if (response.destroyed) break; // the caller left: leaving the loop ends the stream's work
     if (!response.write(chunk)) await drained(response);
   }

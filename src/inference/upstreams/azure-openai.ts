@@ -45,7 +45,8 @@ export function createAzureOpenAIUpstream(options: AzureOpenAIOptions): Upstream
     async call(call: UpstreamCall) {
       const target = targetOf(call.deployment);
       const token = await tokens.get(target.scope);
-      return forwarder.forward({
+      // `return await`: returning the promise itself would cost two more microtasks.
+      return await forwarder.forward({
         origin: target.origin,
         path: `${target.prefix}${call.operation}${target.query}`,
         upstream: target.upstream,
