@@ -1,4 +1,4 @@
-import type { AuditEntry, AuthMethod } from "../audit/index.js";
+import type { AuditEntry, AuditPrincipal, AuthMethod } from "../audit/index.js";
 import { sameValues } from "../kernel/index.js";
 import { subjectValues } from "./sql-audit-store.js";
 
@@ -38,10 +38,13 @@ export function packAuditEntries(entries: readonly AuditEntry[]): PackedAuditEnt
   });
 }
 
-/** The entry `packAuditEntries` packed, its undefined fields left out. */
+/**
+ * The entry `packAuditEntries` packed, its undefined fields left out. Each field is set by name
+ * (not through a helper taking the key), so V8 stores it without a generic keyed lookup.
+ */
 export function unpackAuditEntry(packed: PackedAuditEntry): AuditEntry {
   const subject = packed[9] as PackedSubject;
-  const entry: Record<string, unknown> = {
+  const entry: Partial<Record<keyof AuditEntry, unknown>> = {
     at: packed[0],
     requestId: packed[1],
     authMethod: packed[3] as AuthMethod,
@@ -51,22 +54,21 @@ export function unpackAuditEntry(packed: PackedAuditEntry): AuditEntry {
     status: packed[5],
     latencyMs: packed[6],
   };
-  setDefined(entry, "tenantId", subject[0]);
+  if (subject[0] !== undefined) entry.tenantId = subject[0];
   if (packed[2] !== undefined) {
-    const principal: Record<string, unknown> = { objectId: packed[2], type: subject[1] };
-    setDefined(principal, "appId", subject[2]);
-    setDefined(principal, "displayName", subject[3]);
+    const principal: Partial<Record<keyof AuditPrincipal, unknown>> = {
+      objectId: packed[2],
+      type: subject[1],
+    };
+    if (subject[2] !== undefined) principal.appId = subject[2];
+    if (subject[3] !== undefined) principal.displayName = subject[3];
     entry.principal = principal;
   }
-  setDefined(entry, "accountId", subject[4]);
-  setDefined(entry, "deploymentId", subject[5]);
-  setDefined(entry, "dataAction", subject[7]);
-  setDefined(entry, "decidedBy", subject[9]);
-  setDefined(entry, "promptTokens", packed[7]);
-  setDefined(entry, "completionTokens", packed[8]);
-  return entry as unknown as AuditEntry;
-}
-
-function setDefined(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined) target[key] = value;
+  if (subject[4] !== undefined) entry.accountId = subject[4];
+  if (subject[5] !== undefined) entry.deploymentId = subject[5];
+  if (subject[7] !== undefined) entry.dataAction = subject[7];
+  if (subject[9] !== undefined) entry.decidedBy = subject[9];
+  if (packed[7] !== undefined) entry.promptTokens = packed[7];
+  if (packed[8] !== undefined) entry.completionTokens = packed[8];
+  return entry as AuditEntry;
 }
