@@ -116,8 +116,9 @@ function send(
     "x-request-id": requestId,
     "apim-request-id": requestId,
   };
-  // Copied field by field rather than spread into the literal, which took V8's slow path.
-  for (const name in answer.headers) headers[name] = answer.headers[name]!;
+  // Copied field by field rather than spread into the literal, which took V8's slow path; the
+  // request ids stay Keyless's own, whatever an answer carries.
+  for (const name in answer.headers) headers[name] ??= answer.headers[name]!;
   const clientRequestId =
     request.headers["x-ms-client-request-id"] ?? request.headers["client-request-id"];
   if (typeof clientRequestId === "string") headers["client-request-id"] = clientRequestId;

@@ -281,6 +281,7 @@ async function storedSubject(
   return Number(row!.id);
 }
 
+/** The records' rows, `ROWS_PER_INSERT` of the database's to a statement, in order. */
 async function insertRows(
   tx: SqlDb,
   records: readonly AuditRecord[],
