@@ -256,7 +256,7 @@ export const configSchema = {
   }),
   auditFlushIntervalMs: setting({
     env: "KEYLESS_AUDIT_FLUSH_INTERVAL_MS",
-    default: 100,
+    default: 25,
     description:
       "How often queued audit entries are written (at once when 500 are waiting). Shutting down writes whatever is still queued.",
     parse: positiveInteger,
