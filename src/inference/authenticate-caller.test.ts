@@ -87,7 +87,8 @@ async function bearer(): Promise<Record<string, string>> {
   return { authorization: `Bearer ${issued.accessToken}` };
 }
 
-const authenticate = (headers: Record<string, string>) =>
+/** As a promise always, a refusal thrown at once included. */
+const authenticate = async (headers: Record<string, string>) =>
   authenticateCaller(headers, account, deps);
 
 async function refusal(headers: Record<string, string>): Promise<string | undefined> {

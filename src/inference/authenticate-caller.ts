@@ -41,13 +41,15 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
  * Authenticates a data-plane call: the `api-key` (or `Ocp-Apim-Subscription-Key`) header first,
  * then `Authorization: Bearer` — a JWT is verified for a data-plane audience, any other value is
  * a key (`@azure-rest/ai-inference` sends its key both ways). Keys are refused outright while
- * the account has `disableLocalAuth`, without being compared.
+ * the account has `disableLocalAuth`, without being compared. A key or a remembered token is
+ * answered at once, without a promise (most of a gateway's calls); only a token not seen before
+ * is verified asynchronously. Refusals are thrown, or reject that promise.
  */
-export async function authenticateCaller(
+export function authenticateCaller(
   headers: Headers,
   account: AccountView,
   deps: CallerAuthenticatorDeps,
-): Promise<DataPlaneCaller> {
+): DataPlaneCaller | Promise<DataPlaneCaller> {
   const key = single(headers["api-key"]) ?? single(headers["ocp-apim-subscription-key"]);
   if (key !== undefined) return checkKey(key, account, deps);
   const authorization = single(headers.authorization);
@@ -57,7 +59,15 @@ export async function authenticateCaller(
   const bearer = BEARER.exec(authorization)?.[1];
   if (bearer === undefined) throw dataPlaneErrors.invalidToken("malformed");
   if (!JWT_SHAPE.test(bearer)) return checkKey(bearer, account, deps);
+  return verifyToken(bearer, authorization, deps);
+}
 
+/** A token not remembered: verified, its principal's groups read, and remembered. */
+async function verifyToken(
+  bearer: string,
+  authorization: string,
+  deps: CallerAuthenticatorDeps,
+): Promise<TokenCaller> {
   const generation = deps.callers.generation();
   const result = await deps.verifier.verify(bearer, { audiences: DATA_PLANE_AUDIENCES });
   if (!result.ok) throw dataPlaneErrors.invalidToken(result.reason);
@@ -69,21 +79,6 @@ export async function authenticateCaller(
   };
   deps.callers.remember(authorization, caller, generation);
   return caller;
-}
-
-/**
- * The token caller `authenticateCaller` would answer from what it remembers, found without a
- * promise: most of a gateway's calls, which then skip one. Undefined for a call with a key or
- * with a token not remembered, which only `authenticateCaller` decides.
- */
-export function rememberedCaller(
-  headers: Headers,
-  deps: Pick<CallerAuthenticatorDeps, "callers">,
-): TokenCaller | undefined {
-  if (headers["api-key"] !== undefined || headers["ocp-apim-subscription-key"] !== undefined)
-    return undefined;
-  const authorization = single(headers.authorization);
-  return authorization === undefined ? undefined : deps.callers.get(authorization);
 }
 
 function checkKey(

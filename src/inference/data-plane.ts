@@ -8,7 +8,6 @@ import {
   authenticateCaller,
   type CallerAuthenticatorDeps,
   type DataPlaneCaller,
-  rememberedCaller,
 } from "./authenticate-caller.js";
 import { authorizeCall } from "./authorize-call.js";
 import { resolveCallTarget } from "./call-target.js";
@@ -105,9 +104,9 @@ export class DataPlane {
       const refusal = checkNetworkRules(account.network, request.clientAddress);
       if (refusal) throw refusal;
       // 3. authenticate
-      const caller =
-        rememberedCaller(request.headers, this.callerDeps) ??
-        (await authenticateCaller(request.headers, account, this.callerDeps));
+      const found = authenticateCaller(request.headers, account, this.callerDeps);
+      // Awaited only when it is a promise: awaiting a caller already known costs a microtask.
+      const caller = found instanceof Promise ? await found : found;
       describeCaller(audit, caller);
       // 4. target and dataAction, 5. authorize
       const target = resolveCallTarget(route, account, request.body);
